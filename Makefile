@@ -1,0 +1,42 @@
+# The two commands of the README, and the steps they are made of.
+#   make demo   crawl the bundled demo portals, archive, parse, serve on http://127.0.0.1:8001
+#   make test   the whole test suite
+# Every target installs what it needs and can be run again safely.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install chromium demo test bench bench-crawl bench-datasette clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for scrapy-playwright and the browser tests: Playwright's own browser
+# download needs the internet. On a machine that has it, `playwright install chromium` works too.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: install chromium
+	$(BIN)/zfxxgk demo
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/parse_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

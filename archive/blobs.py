@@ -1,0 +1,56 @@
+"""Content-addressed storage: a body is stored once, under the sha256 of its bytes.
+
+Addressing by content (not by URL, as Scrapy's FilesPipeline does) means a changed report at
+the same URL gets a new file beside the old one instead of replacing it, and "same bytes as
+last night" is a lookup. Writes go to a temporary file in the same directory and are renamed
+into place, so a killed process never leaves a half-written blob under a real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class BlobStore:
+    def __init__(self, archive_root: str | Path):
+        self.root = Path(archive_root) / "blobs" / "sha256"
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> tuple[str, bool]:
+        """Store bytes; returns (sha256, True if they were not stored before)."""
+        sha = hashlib.sha256(data).hexdigest()
+        final = self.path(sha)
+        if final.exists():
+            return sha, False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)
+            # link, not rename: never replaces a blob another writer stored meanwhile
+            try:
+                os.link(tmp, final)
+            except FileExistsError:
+                return sha, False
+        finally:
+            os.unlink(tmp)
+        return sha, True
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        try:
+            return self.path(sha256).exists()
+        except ValueError:
+            return False

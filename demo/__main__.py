@@ -1,0 +1,60 @@
+"""python -m demo serve [--base-port N] [--out DIR] [--generated N]"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .server import Network
+from .sites import demo_sites
+
+FIELDS = ["id", "name", "level", "region_code", "start_url", "render", "cms", "url_status",
+          "seen_report_url", "notes"]
+
+
+def write_outputs(net: Network, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "portals.csv.tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(net.registry_rows())
+    os.replace(tmp, out / "portals.csv")
+    (out / "manifest.json").write_text(json.dumps(net.manifest(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m demo")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    serve = sub.add_parser("serve", help="serve the demo portals until stopped")
+    serve.add_argument("--base-port", type=int, default=0, help="first port (default: free ports)")
+    serve.add_argument("--out", type=Path, default=Path("data/demo"), help="where to write portals.csv")
+    serve.add_argument("--generated", type=int, default=0,
+                       help="serve this many generated portals instead of the demo set (benchmarks)")
+    serve.add_argument("--reports-per-portal", type=int, default=5)
+    args = ap.parse_args(argv)
+    if args.generated:
+        from .generated import generated_sites
+
+        sites = generated_sites(args.generated, args.reports_per_portal)
+    else:
+        sites = demo_sites()
+    net = Network(sites, base_port=args.base_port).start()
+    write_outputs(net, args.out)
+    print(f"demo portals ready: {len(sites)} portals, registry {args.out / 'portals.csv'}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    stop.wait()
+    net.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""A local network of demo portals: one HTTP server per portal, on 127.0.0.1, one port each.
+
+Each portal is a `Site`: a dict of paths to pages, optional POST handlers, a robots.txt, and
+switches to misbehave (always 500). Pages carry ETag and Last-Modified and answer conditional
+requests with 304, as real CMS front ends do, so incremental re-crawls can be tested.
+
+For tests, `POST /__demo__/republish?path=...` on a portal changes the content of one page
+(a corrected re-publication at the same URL). It exists only on these demo servers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    modified: float = field(default_factory=lambda: time.time() - 86400 * 30)
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Site:
+    id: str
+    name: str
+    level: str
+    region_code: str
+    start_path: str
+    render: str = "auto"
+    cms: str = ""
+    notes: str = ""
+    pages: dict[str, Page] = field(default_factory=dict)
+    post: dict[str, Callable[[dict, dict], Page]] = field(default_factory=dict)
+    robots: str = "User-agent: *\nDisallow:\n"
+    always_500: bool = False
+    gzip: bool = False
+    listen: bool = True  # False: a registry row pointing at a port where nothing answers
+    reports: list[dict] = field(default_factory=list)  # what a crawl must find: path, agency, year
+    decoys: list[str] = field(default_factory=list)  # paths a crawl must not take as reports
+    republish: Callable[[str], None] | None = None
+    port: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8") -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.pages[path] = Page(body, content_type)
+
+
+def _handler(site: Site):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "DemoCMS/1.0"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # quiet: tests read the crawl's records, not this log
+            pass
+
+        def _send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+            headers = dict(headers or {})
+            if body and site.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                body = gzip.compress(body, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_HEAD(self):
+            self.do_GET()
+
+        def do_GET(self):
+            if site.always_500:
+                self._send(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
+                return
+            path = urlsplit(self.path).path
+            if path == "/robots.txt":
+                self._send(200, site.robots.encode(), {"Content-Type": "text/plain"})
+                return
+            page = site.pages.get(path)
+            if page is None:
+                self._send(404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"})
+                return
+            last_modified = email.utils.formatdate(page.modified, usegmt=True)
+            validators = {"ETag": page.etag, "Last-Modified": last_modified}
+            inm = self.headers.get("If-None-Match")
+            ims = self.headers.get("If-Modified-Since")
+            if inm == page.etag or (not inm and ims and _not_after(page.modified, ims)):
+                self._send(304, b"", validators)
+                return
+            self._send(200, page.body, {"Content-Type": page.content_type, **validators})
+
+        def do_POST(self):
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode("utf-8", "replace")) if length else {}
+            query = parse_qs(parts.query)
+            if parts.path == "/__demo__/republish" and site.republish:
+                site.republish(query.get("path", [""])[0])
+                self._send(200, b"republished", {"Content-Type": "text/plain"})
+                return
+            handler = site.post.get(parts.path)
+            if handler is None or site.always_500:
+                self._send(405 if handler is None else 500, b"", {"Content-Type": "text/plain"})
+                return
+            page = handler({k: v[0] for k, v in query.items()}, {k: v[0] for k, v in form.items()})
+            self._send(200, page.body, {"Content-Type": page.content_type})
+
+    return Handler
+
+
+def _not_after(modified: float, header: str) -> bool:
+    try:
+        since = email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return False
+    return int(modified) <= int(since)
+
+
+class Network:
+    """Serve sites on 127.0.0.1; base_port 0 lets the OS pick free ports."""
+
+    def __init__(self, sites: list[Site], base_port: int = 0):
+        self.sites = sites
+        self.base_port = base_port
+        self.servers: list[ThreadingHTTPServer] = []
+
+    def start(self) -> "Network":
+        for i, site in enumerate(self.sites):
+            port = self.base_port + i if self.base_port else 0
+            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(site))
+            server.daemon_threads = True
+            site.port = server.server_address[1]
+            if not site.listen:
+                server.server_close()  # keep the port number, answer nothing
+                continue
+            self.servers.append(server)
+            threading.Thread(target=server.serve_forever, name=f"demo-{site.id}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+    def registry_rows(self) -> list[dict]:
+        return [{"id": s.id, "name": s.name, "level": s.level, "region_code": s.region_code,
+                 "start_url": s.url(s.start_path), "render": s.render, "cms": s.cms,
+                 "url_status": "demo portal on 127.0.0.1", "seen_report_url": "", "notes": s.notes}
+                for s in self.sites]
+
+    def manifest(self) -> dict:
+        return {
+            "reports": [{"portal": s.id, "url": s.url(r["path"]), **{k: v for k, v in r.items() if k != "path"}}
+                        for s in self.sites for r in s.reports],
+            "decoys": [{"portal": s.id, "url": s.url(p)} for s in self.sites for p in s.decoys],
+            "portals": {s.id: {"port": s.port, "broken": s.always_500 or not s.listen} for s in self.sites},
+        }

@@ -1,0 +1,171 @@
+"""The SQLite schema, created and upgraded by one idempotent call: `ensure_schema(db)`.
+
+Schema changes are sqlite-utils `Migrations`, applied in order and recorded in
+`_sqlite_migrations`, each in its own transaction; a database from any earlier version is
+brought up to date by the same call the crawler, the re-parser and the server make at start.
+
+Tables, in the order data flows through them:
+  portals          one row per portal of the registry
+  crawl_runs       one row per crawl run: start, end, outcome, stats
+  portal_runs      one row per portal per run: what it yielded, what failed
+  fetches          every HTTP response the crawl received, with its place in the WARC files
+  url_state        per URL: validators (ETag, Last-Modified), body sha256 of the last 200, and
+                   the verdict on report pages (report / rejected), so nightly runs skip them
+  documents        the content-addressed blob store's manifest (sha256 -> size, format)
+  reports          one row per version of a report (a changed re-publication is a new row)
+  attachments      files linked from report pages (PDF, DOC ...), archived with the report
+  report_cells     the long table: report x canonical cell key -> value, raw text, status
+  identity_checks  every evaluated accounting identity, held or not
+  report_totals    one row per report with the headline numbers (for views and charts)
+  report_applicants  one row per report x applicant type
+  report_texts     sections 一/五/六 and the full text
+  report_search    FTS5 index over titles and text, tokenised as CJK bigrams (see cjk.py)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("zfxxgk")
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive database in WAL mode with a busy timeout.
+
+    WAL lets Datasette read while a crawl writes; synchronous=NORMAL is durable against a
+    killed process (only power loss can drop the last transactions, never corrupt).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=60000")
+    return sqlite_utils.Database(conn)
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    migrations.apply(db)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["portals"].create({
+        "id": str, "name": str, "level": str, "region_code": str, "province": str,
+        "start_url": str, "render": str, "cms": str, "url_status": str, "notes": str,
+        "added_at": str, "updated_at": str,
+    }, pk="id")
+    db["crawl_runs"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "trigger": str,
+        "pid": int, "portals": int, "pages": int, "bytes": int, "not_modified": int,
+        "reports_found": int, "new_reports": int, "new_versions": int, "errors": int,
+        "finish_reason": str, "stats_json": str, "summary": str,
+    }, pk="id")
+    db["portal_runs"].create({
+        "run_id": int, "portal_id": str, "status": str, "pages": int, "bytes": int,
+        "reports_found": int, "new_reports": int, "new_versions": int, "errors": int,
+        "error_sample": str, "finished_at": str,
+    }, pk=("run_id", "portal_id"), foreign_keys=[("run_id", "crawl_runs", "id"), ("portal_id", "portals", "id")])
+    db["fetches"].create({
+        "id": int, "run_id": int, "portal_id": str, "url": str, "method": str, "status": int,
+        "content_type": str, "length": int, "sha256": str, "fetched_at": str, "kind": str,
+        "rendered": int, "warc_file": str, "warc_offset": int, "warc_length": int,
+        "note": str,
+    }, pk="id", foreign_keys=[("run_id", "crawl_runs", "id")])
+    db["url_state"].create({
+        "url": str, "kind": str, "etag": str, "last_modified": str, "sha256": str,
+        "content_type": str, "status": int, "verdict": str, "checked_at": str, "changed_at": str,
+    }, pk="url")
+    db["documents"].create({
+        "sha256": str, "size": int, "format": str, "content_type": str, "first_seen_at": str,
+        "first_url": str,
+    }, pk="sha256")
+    db["reports"].create({
+        "id": int, "portal_id": str, "url": str, "version": int, "link_title": str, "title": str,
+        "agency": str, "year": int, "published_at": str, "format_version": str,
+        "parse_status": str, "parse_reason": str, "parser_version": str, "source_format": str,
+        "document_sha256": str, "content_hash": str, "cell_count": int,
+        "identity_violations": int, "warnings": str, "repairs": str, "first_seen_at": str,
+        "last_seen_at": str, "run_id": int, "is_latest": int,
+    }, pk="id", foreign_keys=[("portal_id", "portals", "id"), ("document_sha256", "documents", "sha256")])
+    db["attachments"].create({
+        "id": int, "report_id": int, "url": str, "link_text": str, "sha256": str, "format": str,
+        "size": int, "parse_status": str, "parse_reason": str, "fetched_at": str,
+    }, pk="id", foreign_keys=[("report_id", "reports", "id"), ("sha256", "documents", "sha256")])
+    db["report_cells"].create({
+        "report_id": int, "key": str, "table_name": str, "row_key": str, "column_key": str,
+        "value": float, "raw": str, "status": str, "unit": str, "note": str,
+    }, pk=("report_id", "key"), foreign_keys=[("report_id", "reports", "id")])
+    db["identity_checks"].create({
+        "report_id": int, "identity": str, "column_key": str, "lhs": float, "rhs": float, "ok": int,
+    }, pk=("report_id", "identity", "column_key"), foreign_keys=[("report_id", "reports", "id")])
+    db["report_texts"].create({
+        "report_id": int, "overview": str, "problems": str, "other": str, "full_text": str,
+    }, pk="report_id", foreign_keys=[("report_id", "reports", "id")])
+
+    db["reports"].create_index(["url", "content_hash"], unique=True)
+    db["reports"].create_index(["portal_id", "year"])
+    db["reports"].create_index(["agency", "year"])
+    db["reports"].create_index(["year"])
+    db["reports"].create_index(["parse_status"])
+    db["reports"].create_index(["document_sha256"])
+    db["fetches"].create_index(["run_id", "portal_id"])
+    db["fetches"].create_index(["url"])
+    db["attachments"].create_index(["report_id", "url", "sha256"], unique=True)
+    db["report_cells"].create_index(["key", "value"])
+    db["identity_checks"].create_index(["ok", "identity"])
+    db["portal_runs"].create_index(["portal_id", "run_id"])
+
+
+@migrations()
+def m002_report_summaries(db: sqlite_utils.Database) -> None:
+    """Headline numbers per report and per applicant type, written with the cells.
+
+    Views that pivot six million cells on every page load are slow; these two small tables
+    are filled from the same Report in the same transaction, so they can never disagree.
+    """
+    db["report_totals"].create({
+        "report_id": int,
+        "applications_received": float, "applications_carried_over": float,
+        "granted": float, "partially_granted": float, "denied": float, "unable": float,
+        "not_processed": float, "other_processing": float, "results_total": float,
+        "carried_forward": float,
+        "admin_review_total": float, "litigation_direct_total": float,
+        "litigation_after_review_total": float,
+        "normative_docs_new_made": float, "normative_docs_issued": float, "normative_docs_in_force": float,
+        "licensing_decisions": float, "penalty_decisions": float, "coercion_decisions": float,
+        "fees_amount_wan_yuan": float, "procurement_amount_wan_yuan": float,
+    }, pk="report_id", foreign_keys=[("report_id", "reports", "id")])
+    db["report_applicants"].create({
+        "report_id": int, "applicant": str, "new_received": float, "carried_over": float,
+        "granted": float, "partially_granted": float, "denied": float, "unable": float,
+        "not_processed": float, "other_processing": float, "results_total": float,
+        "carried_forward": float,
+    }, pk=("report_id", "applicant"), foreign_keys=[("report_id", "reports", "id")])
+
+
+@migrations()
+def m003_search(db: sqlite_utils.Database) -> None:
+    """Full-text search for Chinese: an FTS5 table over CJK-bigram tokens (see pipelines/cjk.py).
+
+    rowid = reports.id. Stored tokens (not an external-content table) because the indexed
+    form is the bigram text, which no user-facing table should have to carry.
+    """
+    db.execute("CREATE VIRTUAL TABLE report_search USING fts5(title, body, tokenize='unicode61 remove_diacritics 0')")
+
+
+def ensure_portals(db: sqlite_utils.Database, portals: list[dict], now: str) -> None:
+    """Upsert the registry rows (the registry CSV is the source of truth for them)."""
+    for p in portals:
+        row = {k: p.get(k) for k in ("id", "name", "level", "region_code", "province", "start_url",
+                                      "render", "cms", "url_status", "notes")}
+        row["updated_at"] = now
+        if db["portals"].count_where("id = ?", [p["id"]]):
+            db["portals"].update(p["id"], row)
+        else:
+            db["portals"].insert({**row, "added_at": now})

@@ -1,0 +1,129 @@
+"""Who published the report, for which year, and when.
+
+Portals print these in many places: the <title>, CMS <meta> tags (ArticleTitle, PubDate,
+ContentSource), a metadata table above the body (发布机构, 发文日期), the report's own
+title line, its "统计期限" sentence, the signature date at its end. Each is tried in order
+of how much it can be trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalize import clean_text, to_simplified
+
+_TITLE = re.compile(
+    r"(?:(?P<y1>(?:19|20)\d{2})\s*年度?\s*)?(?P<agency>[\u4e00-\u9fff（）()·]{2,40}?)?\s*"
+    r"(?:(?P<y2>(?:19|20)\d{2})\s*年度?\s*)?(?:政府)?信息公开(?:工作)?(?:年度)?(?:报告|年报)"
+)
+_DECOY = re.compile(r"^(?:关于|转发|印发)|通知$|的通知|编制工作|报送工作")
+_PERIOD = re.compile(r"(?:统计期限|统计时限|统计区间|数据统计)[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_LABELED_DATE = re.compile(
+    r"(?:发布日期|发布时间|发文日期|成文日期|公开日期|印发日期|生成日期|时\s*间|日\s*期)\s*[:：]?\s*"
+    r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+)
+_ANY_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
+_AGENCY_LABEL = re.compile(
+    r"(?:发布机构|发文机关|发布单位|信息来源|来\s*源|报告主体|主办单位|公开主体)\s*[:：]\s*([\u4e00-\u9fff（）()]{3,40})"
+)
+_AGENCY_TAIL = re.compile(r"(?:政府信息公开|关于|主题分类|索引号|发文日期|发布日期).*$")
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    year: int | None = None
+    agency: str | None = None
+    published_at: str | None = None
+    decoy_title: str | None = None  # the document's own title is a notice *about* reports
+
+
+def parse_title(text: str) -> tuple[int | None, str | None] | None:
+    """Year and issuing body from a report title; None if the text is not such a title."""
+    t = to_simplified(clean_text(text))
+    if _DECOY.search(t):
+        return None
+    m = _TITLE.search(t)
+    if not m:
+        return None
+    year = m.group("y1") or m.group("y2")
+    agency = (m.group("agency") or "").strip("（）() ·")
+    agency = re.sub(r"^(?:关于|公布|发布)", "", agency) or None
+    return (int(year) if year else None), agency
+
+
+def _date(y, m, d) -> str | None:
+    y, m, d = int(y), int(m), int(d)
+    if 1 <= m <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def is_decoy_title(text: str) -> bool:
+    """A title that names the reports but is a notice, a plan or a guide about them."""
+    t = to_simplified(clean_text(text))
+    return bool(_DECOY.search(t)) and bool(_TITLE.search(t))
+
+
+def extract(title_candidates: list[str], meta_tags: dict[str, str], body_lines: list[str],
+            page_text: str, own_titles: list[str] = ()) -> Meta:
+    """Combine every source; the first credible one wins for each field.
+
+    own_titles are the lines the document itself opens with; if the first of them that
+    names a report is a notice about reports, the document is that notice, whatever the
+    portal's <title> says.
+    """
+    out = Meta()
+    for line in own_titles:
+        if is_decoy_title(line):
+            out.decoy_title = clean_text(line)
+            break
+        if parse_title(line):
+            break
+    for cand in title_candidates:
+        for piece in re.split(r"\s*[_|｜]\s*|\s+-\s+", cand):
+            parsed = parse_title(piece)
+            if parsed and (parsed[0] or parsed[1]):
+                out.title = clean_text(piece)
+                out.year, out.agency = parsed
+                break
+        if out.title:
+            break
+
+    if not out.year:
+        m = _PERIOD.search(page_text)
+        if m:
+            out.year = int(m.group(1))
+    if not out.agency:
+        for name in ("contentsource", "author", "source"):
+            v = meta_tags.get(name, "").strip()
+            if v and len(v) <= 40 and re.search(r"[\u4e00-\u9fff]", v):
+                out.agency = to_simplified(v)
+                break
+    if not out.agency:
+        m = _AGENCY_LABEL.search(page_text)
+        if m:
+            out.agency = _AGENCY_TAIL.sub("", m.group(1)) or None
+
+    for name in ("pubdate", "publishdate", "firstpublishedtime", "dc.date"):
+        v = meta_tags.get(name)
+        if v:
+            m = _ISO_DATE.search(v)
+            if m:
+                out.published_at = _date(*m.groups())
+                if out.published_at:
+                    break
+    if not out.published_at:
+        m = _LABELED_DATE.search(page_text)
+        if m:
+            out.published_at = _date(*m.groups())
+    if not out.published_at:
+        # the signature date at the end of the report: the last full date in its last lines
+        for line in reversed(body_lines[-8:]):
+            dates = _ANY_DATE.findall(line)
+            if dates and len(line) < 40:
+                out.published_at = _date(*dates[-1])
+                break
+    return out

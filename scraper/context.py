@@ -1,0 +1,122 @@
+"""The state one crawl run shares between its spider, middlewares, extensions and pipelines:
+the database, the archive, the run record and the per-portal counters.
+
+Scrapy builds extensions, middlewares and pipelines separately; each asks `context_for(crawler)`
+and gets the same object, created on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from archive import BlobStore, WarcArchive, recover_open_files
+from pipelines.db import ensure_portals, ensure_schema, open_db
+
+from . import registry
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class PortalCounters:
+    pages: int = 0
+    bytes: int = 0
+    not_modified: int = 0
+    reports_found: int = 0
+    new_reports: int = 0
+    new_versions: int = 0
+    rejected: int = 0
+    errors: int = 0
+    error_sample: list[str] = field(default_factory=list)
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.error_sample) < 5:
+            self.error_sample.append(message[:300])
+
+
+class CrawlContext:
+    def __init__(self, settings):
+        self.db_path = Path(settings.get("ZFXXGK_DB"))
+        self.archive_root = Path(settings.get("ZFXXGK_ARCHIVE"))
+        self.recheck_days = settings.getfloat("ZFXXGK_RECHECK_DAYS", 30)
+        self.trigger = settings.get("ZFXXGK_TRIGGER", "manual")
+        self.portals = registry.load(settings.get("ZFXXGK_PORTALS") or None,
+                                     settings.getlist("ZFXXGK_ONLY") or None)
+        self.by_netloc = {p.netloc: p for p in self.portals}
+        self.db = open_db(self.db_path)
+        ensure_schema(self.db)
+        recovered = recover_open_files(self.archive_root)
+        if recovered:
+            log.warning("finished %d WARC file(s) left open by a killed run", len(recovered))
+        self._close_dead_runs()
+        now = utcnow()
+        with self.db.atomic():
+            ensure_portals(self.db, [p.as_row() for p in self.portals], now)
+            self.run_id = self.db["crawl_runs"].insert({
+                "started_at": now, "status": "running", "trigger": self.trigger, "pid": os.getpid(),
+                "portals": len(self.portals),
+            }).last_pk
+        self.blobs = BlobStore(self.archive_root)
+        self.warc = WarcArchive(self.archive_root, self.run_id,
+                                max_bytes=settings.getint("ZFXXGK_WARC_MAX_BYTES", 100 * 2**20))
+        self.counters: dict[str, PortalCounters] = defaultdict(PortalCounters)
+        self.known = self._known_urls()
+
+    def _close_dead_runs(self) -> None:
+        """A run still 'running' whose process is gone was killed: say so in its record."""
+        for run_id, pid in self.db.execute(
+                "SELECT id, pid FROM crawl_runs WHERE status = 'running'").fetchall():
+            if pid and pid != os.getpid() and not _alive(pid):
+                self.db.execute("UPDATE crawl_runs SET status = 'killed', finish_reason = 'process died' "
+                                "WHERE id = ?", [run_id])
+
+    def _known_urls(self) -> dict[str, tuple[str, str]]:
+        """URL -> (verdict, checked_at) of report pages judged before, so a nightly run skips them."""
+        rows = self.db.execute("SELECT url, verdict, checked_at FROM url_state WHERE verdict IS NOT NULL").fetchall()
+        return {u: (v, c) for u, v, c in rows}
+
+    def is_due(self, url: str) -> bool:
+        """Whether a report URL should be fetched: never judged, or not re-checked for a while."""
+        known = self.known.get(url)
+        if not known:
+            return True
+        try:
+            checked = datetime.strptime(known[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        except (TypeError, ValueError):
+            return True
+        return datetime.now(timezone.utc) - checked > timedelta(days=self.recheck_days)
+
+    def portal_for(self, url: str, meta: dict | None = None) -> registry.Portal | None:
+        if meta and meta.get("portal"):
+            return next((p for p in self.portals if p.id == meta["portal"]), None)
+        from urllib.parse import urlsplit
+
+        return self.by_netloc.get(urlsplit(url).netloc.lower())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def context_for(crawler) -> CrawlContext:
+    ctx = getattr(crawler, "_zfxxgk_context", None)
+    if ctx is None:
+        ctx = CrawlContext(crawler.settings)
+        crawler._zfxxgk_context = ctx
+    return ctx

@@ -1,0 +1,78 @@
+"""Every response the crawl receives goes into the WARC files, and into `fetches`.
+
+Hooked on `response_downloaded`, which fires right after the download handler and before any
+middleware touches the response: the body is still as the server sent it (compressed if it
+was), redirects, errors and retried responses are all seen, and a 304 is seen as a 304 (a
+revisit record). Pages rendered by the browser are `resource` records, not responses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from scrapy import signals
+
+from ..context import context_for, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _headers(h) -> list[tuple[str, str]]:
+    out = []
+    for k, values in h.items():
+        for v in values:
+            out.append((k.decode("latin-1"), v.decode("latin-1")))
+    return out
+
+
+class WarcExtension:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.ctx = context_for(crawler)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def response_downloaded(self, response, request, spider=None):
+        ctx = self.ctx
+        try:
+            if "playwright" in response.flags:
+                ref = ctx.warc.write_rendered(url=response.url, body=response.body)
+            elif response.status == 304:
+                ref = ctx.warc.write_not_modified(
+                    url=response.url, response_headers=_headers(response.headers),
+                    refers_to_date=None, protocol=response.protocol or "HTTP/1.1",
+                    request_headers=_headers(request.headers))
+            else:
+                ref = ctx.warc.write_exchange(
+                    url=response.url, method=request.method, request_headers=_headers(request.headers),
+                    request_body=request.body, status=response.status,
+                    response_headers=_headers(response.headers), body=response.body,
+                    protocol=response.protocol or "HTTP/1.1",
+                    ip=str(response.ip_address) if response.ip_address else None)
+        except Exception:  # noqa: BLE001 - an archive failure must be loud but not stop the crawl
+            log.exception("could not write %s to the WARC archive", response.url)
+            ref = (None, None, None)
+        portal = ctx.portal_for(request.url, request.meta)
+        kind = request.meta.get("kind") or ("robots" if request.url.endswith("/robots.txt") else "other")
+        c = ctx.counters[portal.id] if portal else None
+        if c is not None:
+            c.pages += 1
+            c.bytes += len(response.body)
+            if response.status == 304:
+                c.not_modified += 1
+        ctx.db["fetches"].insert({
+            "run_id": ctx.run_id, "portal_id": portal.id if portal else None, "url": response.url,
+            "method": request.method, "status": response.status,
+            "content_type": (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            "length": len(response.body), "sha256": hashlib.sha256(response.body).hexdigest(),
+            "fetched_at": utcnow(), "kind": kind, "rendered": int("playwright" in response.flags),
+            "warc_file": ref[0], "warc_offset": ref[1], "warc_length": ref[2],
+        })
+
+    def spider_closed(self, spider, reason):
+        self.ctx.warc.close()

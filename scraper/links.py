@@ -1,0 +1,100 @@
+"""What a link on a portal page is, from its text and URL: a report, a decoy, a way down to the
+report column, a next page, an attachment.
+
+Titles decide only whether a link is worth fetching; whether a fetched page *is* a report is
+decided by its content (`pipelines.parser`). The decoys listed here sit in the same columns as
+the reports and carry the same words: notices about compiling the reports, disclosure guides
+and rules, the rule-of-law reports, statistical communiqués.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from pipelines.parser.normalize import to_simplified
+
+_REPORT = re.compile(r"信息公开.{0,8}(?:年度报告|年报|工作报告)|(?:年度报告|年报).{0,4}信息公开|政务公开.{0,4}年度报告")
+_DECOY = re.compile(
+    r"通知|通告|公告|方案|编制|报送|解读|图解|指南|制度|办法|要点|统计公报|法治政府|考核|评估|培训|会议|"
+    r"做好|印发|转发|征集|目录|规定|细则|意见|答记者问"
+)
+_NAV = (
+    (3, re.compile(r"信息公开.{0,4}年报|年度报告|年报")),
+    (2, re.compile(r"政府信息公开|信息公开|政务公开")),
+    (1, re.compile(r"法定主动公开|公开目录|主动公开")),
+)
+_NEXT = re.compile(r"^(?:下一?页|后页|下页|next|›|»|>|＞|>>)$", re.I)
+DOC_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
+_ATTACHMENT_TEXT = re.compile(r"附件|下载|pdf|docx?|xlsx?|wps", re.I)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", "", to_simplified(unicodedata.normalize("NFKC", text or "")))
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def is_report_title(text: str) -> bool:
+    """A report's title names its year; a column called 政府信息公开年报 does not."""
+    t = norm(text)
+    return bool(_REPORT.search(t)) and bool(_YEAR.search(t)) and not _DECOY.search(t) and len(t) < 120
+
+
+def is_decoy_title(text: str) -> bool:
+    t = norm(text)
+    return bool(_REPORT.search(t)) and bool(_DECOY.search(t))
+
+
+def nav_score(text: str) -> int:
+    """How likely a link leads towards the report column (0 = not at all)."""
+    t = norm(text)
+    if not t or len(t) > 20 or _DECOY.search(t):
+        return 0
+    for score, pattern in _NAV:
+        if pattern.search(t):
+            return score
+    return 0
+
+
+def is_next_page(text: str) -> bool:
+    return bool(_NEXT.match(norm(text)))
+
+
+def is_page_number(text: str) -> bool:
+    t = norm(text)
+    return t.isdigit() and len(t) <= 4 or bool(re.fullmatch(r"第?\d{1,4}页", t))
+
+
+def is_document_url(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(DOC_EXTENSIONS)
+
+
+def is_attachment_link(url: str, text: str) -> bool:
+    return is_document_url(url) or (bool(_ATTACHMENT_TEXT.search(text or "")) and "download" in url.lower())
+
+
+def registrable_domain(host: str) -> str:
+    """putian.gov.cn for www.putian.gov.cn; the host itself for IPs and localhost."""
+    host = host.lower()
+    if not host or host.replace(".", "").isdigit() or host == "localhost" or ":" in host:
+        return host
+    labels = host.split(".")
+    keep = 3 if labels[-2:] in (["gov", "cn"], ["com", "cn"], ["org", "cn"], ["edu", "cn"], ["net", "cn"]) else 2
+    return ".".join(labels[-keep:])
+
+
+def same_site(portal_netloc: str, url: str) -> bool:
+    """Whether a URL belongs to the portal: same netloc for IP/localhost portals (one port = one
+    portal), same registrable domain otherwise (attachments often sit on a file subdomain)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    host = (parts.hostname or "").lower()
+    portal_host = portal_netloc.split(":")[0].lower()
+    if portal_host.replace(".", "").isdigit() or portal_host == "localhost":
+        return parts.netloc.lower() == portal_netloc.lower()
+    base = registrable_domain(portal_host)
+    return host == base or host.endswith("." + base)

@@ -1,0 +1,129 @@
+"""Downloader middlewares: one download slot per portal, retries with backoff, and
+conditional requests that let a nightly re-crawl cost 304s instead of pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.response import response_status_message
+
+from .context import context_for, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class PortalSlotMiddleware:
+    """Every portal (scheme://host:port) gets its own download slot.
+
+    Scrapy keys slots by hostname; two portals on one host but different ports are different
+    servers (and the demo network runs many portals on 127.0.0.1), so per-portal politeness
+    needs the port in the key.
+    """
+
+    def process_request(self, request):
+        request.meta.setdefault("download_slot", urlsplit(request.url).netloc.lower())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, but each retry waits base * 2^n seconds first (capped).
+
+    The wait is an asyncio sleep on this request only; other portals keep downloading.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    async def _delayed(self, request, reason):
+        retry = get_retry_request(request, reason=reason, spider=self.crawler.spider,
+                                  max_retry_times=self.max_retry_times, priority_adjust=self.priority_adjust)
+        if retry is not None and self.base > 0:
+            n = retry.meta.get("retry_times", 1)
+            await asyncio.sleep(min(self.cap, self.base * 2 ** (n - 1)))
+        return retry
+
+    async def process_response(self, request, response):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = await self._delayed(request, response_status_message(response.status))
+        return retry or response
+
+    async def process_exception(self, request, exception):
+        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get("dont_retry", False):
+            return await self._delayed(request, exception)
+        return None
+
+
+class ConditionalRequestMiddleware:
+    """ETag / If-Modified-Since for pages the archive already holds.
+
+    Requests marked meta["conditional"] (listing pages, re-checked reports) carry the
+    validators of their last 200. A 304 is answered from the blob store with the body of that
+    200, flagged "not_modified", so the spider parses it as before: the listing still yields
+    its links, and the archive still records (as a WARC revisit) that the server was asked.
+    Validators are only a bandwidth saver; content hashes decide what changed.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def ctx(self):
+        return context_for(self.crawler)
+
+    def process_request(self, request):
+        if not request.meta.get("conditional") or request.meta.get("playwright"):
+            return None
+        row = self.ctx.db.execute("SELECT etag, last_modified, sha256 FROM url_state WHERE url = ? AND status = 200",
+                                  [request.url]).fetchone()
+        if not row or not row[2] or not self.ctx.blobs.exists(row[2]):
+            return None
+        etag, last_modified, _ = row
+        if etag:
+            request.headers[b"If-None-Match"] = etag
+        if last_modified:
+            request.headers[b"If-Modified-Since"] = last_modified
+        if etag or last_modified:
+            request.headers[b"Cache-Control"] = b"max-age=0"
+        return None
+
+    def process_response(self, request, response):
+        if response.status == 304 and (b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers):
+            row = self.ctx.db.execute("SELECT sha256, content_type FROM url_state WHERE url = ?",
+                                      [request.url]).fetchone()
+            if row and self.ctx.blobs.exists(row[0]):
+                body = self.ctx.blobs.get(row[0])
+                headers = {b"Content-Type": row[1] or b"text/html"}
+                cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+                self.ctx.db.execute("UPDATE url_state SET checked_at = ? WHERE url = ?", [utcnow(), request.url])
+                return cls(url=request.url, status=200, headers=headers, body=body, request=request,
+                           flags=["not_modified"])
+            return response
+        if response.status == 200 and request.meta.get("kind") in ("listing", "nav", "report") \
+                and "playwright" not in response.flags:
+            self._remember(request, response)
+        return response
+
+    def _remember(self, request, response: Response) -> None:
+        sha, _ = self.ctx.blobs.put(response.body)
+        now = utcnow()
+        h = response.headers
+        old = self.ctx.db.execute("SELECT sha256 FROM url_state WHERE url = ?", [request.url]).fetchone()
+        self.ctx.db["url_state"].upsert({
+            "url": request.url, "kind": request.meta.get("kind"),
+            "etag": (h.get(b"ETag") or b"").decode("latin-1") or None,
+            "last_modified": (h.get(b"Last-Modified") or b"").decode("latin-1") or None,
+            "sha256": sha, "content_type": (h.get(b"Content-Type") or b"").decode("latin-1") or None,
+            "status": 200, "checked_at": now,
+            **({"changed_at": now} if not old or old[0] != sha else {}),
+        }, pk="url")

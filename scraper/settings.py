@@ -1,0 +1,104 @@
+"""Scrapy settings: politeness first, then the archive, then the browser.
+
+Paths and run options come from ZFXXGK_* settings, which `zfxxgk crawl` fills from its
+options; `scrapy crawl portals` uses the defaults below (or -s ZFXXGK_DB=...).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+BOT_NAME = "zfxxgk"
+SPIDER_MODULES = ["scraper.spiders"]
+NEWSPIDER_MODULE = "scraper.spiders"
+
+# -- politeness --------------------------------------------------------------------------------
+PROJECT_URL = "https://github.com/zfxxgk-archive/zfxxgk-archive"
+USER_AGENT = f"zfxxgk-archive/0.1 (+{PROJECT_URL}; archive of 政府信息公开工作年度报告)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per download slot, and every portal (host:port) is one slot
+DOWNLOAD_DELAY = float(os.environ.get("ZFXXGK_DOWNLOAD_DELAY", "1.0"))
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 50 * 2**20  # reports with scanned attachments reach tens of MB, not hundreds
+DOWNLOAD_WARNSIZE = 20 * 2**20
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = float(os.environ.get("ZFXXGK_RETRY_BACKOFF", "2.0"))  # seconds, doubled per retry
+RETRY_BACKOFF_MAX = 60.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_MAX_TIMES = 10
+DEPTH_LIMIT = 8
+LOG_LEVEL = os.environ.get("ZFXXGK_LOG_LEVEL", "INFO")
+
+# -- the archive -------------------------------------------------------------------------------
+ZFXXGK_DB = os.environ.get("ZFXXGK_DB", str(Path("data") / "zfxxgk.db"))
+ZFXXGK_ARCHIVE = os.environ.get("ZFXXGK_ARCHIVE", str(Path("data") / "archive"))
+ZFXXGK_PORTALS = os.environ.get("ZFXXGK_PORTALS", "")  # blank: the shipped registry
+ZFXXGK_ONLY: list[str] = []
+ZFXXGK_RECHECK_DAYS = 30  # known report pages are re-validated this often (re-publication check)
+ZFXXGK_WARC_MAX_BYTES = 100 * 2**20
+ZFXXGK_TRIGGER = "manual"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scraper.middlewares.PortalSlotMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.BackoffRetryMiddleware": 550,
+    # below HttpCompression (590) so it sees decoded bodies and can store them for 304 replays
+    "scraper.middlewares.ConditionalRequestMiddleware": 580,
+}
+EXTENSIONS = {
+    "scraper.extensions.warc.WarcExtension": 100,
+    "scraper.extensions.runlog.RunLog": 110,
+}
+ITEM_PIPELINES = {
+    "pipelines.crawl.ReportPipeline": 300,
+}
+
+# -- JavaScript-built listings -----------------------------------------------------------------
+# The handler passes every request without meta["playwright"] to Scrapy's own HTTP handler; the
+# browser itself starts only when the first request that needs it arrives.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "scraper.render.abort_request"
+
+
+def _chromium_launch_options() -> dict:
+    """Playwright's own Chromium when `playwright install chromium` was run, else Debian's.
+
+    Machines without internet cannot download Playwright's browser; Debian's package works
+    with these flags (no sandbox as root, no background traffic to Google).
+    """
+    options: dict = {"headless": True, "timeout": 60_000}
+    explicit = os.environ.get("ZFXXGK_CHROMIUM")
+    own = list(Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache" / "ms-playwright"))
+               .glob("chromium*"))
+    system = explicit or (None if own else shutil.which("chromium") or shutil.which("chromium-browser"))
+    if system:
+        options["executable_path"] = system
+        options["args"] = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync", "--no-first-run",
+                           "--disable-dev-shm-usage"]
+    return options
+
+
+PLAYWRIGHT_LAUNCH_OPTIONS = _chromium_launch_options()
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Spiders. `portals` is the one generic spider; per-portal behaviour is registry data."""

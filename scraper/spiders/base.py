@@ -1,0 +1,193 @@
+"""The base of every portal spider: a fixed path from a portal's start URL to its reports.
+
+    start URL -> parse_page -> report links      -> parse_report -> ReportItem / RejectedItem
+                           -> more listing pages (mixins: TRS, Hanweb, pagination)
+                           -> links down to the report column (mixin: navigation)
+                            report page -> attachments -> AttachmentItem
+
+Mixins add what a CMS family needs through three hooks, each calling super():
+`extra_links(response)` (links a plain <a> scan cannot see), `listing_requests(response,
+portal)` (further pages of a listing) and `nav_requests(...)` (the way down from a home page).
+Nothing here is specific to one portal: a new portal is a registry row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from pipelines.parser import parse_document, sniff
+from pipelines.parser.meta import parse_title
+from pipelines.parser.sniff import BINARY_FORMATS
+from pipelines.store import content_hash
+
+from .. import links
+from ..context import context_for, utcnow
+from ..items import AttachmentItem, RejectedItem, ReportItem
+from ..registry import Portal
+from ..render import needs_rendering, playwright_meta
+
+log = logging.getLogger(__name__)
+
+
+class PortalSpider(scrapy.Spider):
+    max_listing_pages = 300  # per portal per run: listing pages beyond this are not followed
+    max_nav_pages = 40  # per portal: pages visited looking for the report column
+    max_nav_depth = 3  # home -> 政务公开 -> 政府信息公开 -> 年报
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listing_pages: dict[str, int] = defaultdict(int)
+        self.nav_pages: dict[str, int] = defaultdict(int)
+        self.report_urls: dict[str, set[str]] = defaultdict(set)
+
+    @property
+    def ctx(self):
+        return context_for(self.crawler)
+
+    def portal(self, response_or_request) -> Portal:
+        meta = response_or_request.meta
+        return next(p for p in self.ctx.portals if p.id == meta["portal"])
+
+    # -- requests ---------------------------------------------------------------------------
+    async def start(self):
+        for portal in self.ctx.portals:
+            yield self.page_request(portal, portal.start_url, kind="listing")
+
+    def page_request(self, portal: Portal, url: str, kind: str, nav_depth: int = 0,
+                     render: bool = False, **kwargs) -> scrapy.Request:
+        meta = {"portal": portal.id, "kind": kind, "nav_depth": nav_depth, "conditional": True}
+        if render:
+            meta.update(playwright_meta())
+        meta.update(kwargs.pop("meta", {}))
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta,
+                              dont_filter=render, **kwargs)
+
+    def report_request(self, portal: Portal, url: str, title: str):
+        seen = self.report_urls[portal.id]
+        if url in seen:
+            return
+        seen.add(url)
+        self.ctx.counters[portal.id].reports_found += 1
+        if not self.ctx.is_due(url):
+            return
+        yield scrapy.Request(url, callback=self.parse_report, errback=self.on_error, meta={
+            "portal": portal.id, "kind": "report", "link_title": title,
+            "conditional": url in self.ctx.known})
+
+    # -- listing pages ----------------------------------------------------------------------
+    def parse_page(self, response):
+        portal = self.portal(response)
+        if not isinstance(response, TextResponse):
+            return
+        rendered = "playwright" in response.flags
+        if not rendered and portal.render != "static" and (portal.render == "js" or needs_rendering(response)):
+            yield self.page_request(portal, response.url, response.meta["kind"],
+                                    response.meta.get("nav_depth", 0), render=True)
+            return
+        found = 0
+        page_links = list(self.page_links(response))
+        for url, text in page_links:
+            if not links.same_site(portal.netloc, url):
+                continue
+            if links.is_report_title(text):
+                found += 1
+                yield from self.report_request(portal, url, text)
+        yield from self.listing_requests(response, portal)
+        if found == 0:
+            yield from self.nav_requests(response, portal, page_links)
+
+    def page_links(self, response):
+        """(absolute url, link text) for every link on the page, then the mixins' extra ones."""
+        for a in response.xpath("//a[@href]"):
+            href = a.attrib.get("href", "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            text = " ".join(a.xpath("string(.)").get("").split())
+            title = (a.attrib.get("title") or "").strip()
+            yield response.urljoin(href), title if len(title) > len(text) else text
+        yield from self.extra_links(response)
+
+    def extra_links(self, response):
+        return iter(())
+
+    def listing_requests(self, response, portal: Portal):
+        return iter(())
+
+    def next_listing(self, response, portal: Portal, url: str, **kwargs):
+        """A further page of the same listing, within the per-portal budget."""
+        if self.listing_pages[portal.id] >= self.max_listing_pages or not links.same_site(portal.netloc, url):
+            return None
+        self.listing_pages[portal.id] += 1
+        render = "playwright" in response.flags
+        return self.page_request(portal, url, "listing", response.meta.get("nav_depth", 0), render=render, **kwargs)
+
+    def nav_requests(self, response, portal: Portal, page_links):
+        return iter(())
+
+    # -- report pages -----------------------------------------------------------------------
+    def parse_report(self, response):
+        portal = self.portal(response)
+        link_title = response.meta.get("link_title", "")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        body = response.body
+        fmt = sniff(body, response.url, content_type)
+        report = parse_document(body, url=response.url, content_type=content_type)
+        if fmt in BINARY_FORMATS:
+            if not links.is_report_title(link_title):
+                yield RejectedItem(portal.id, response.url, link_title, f"{fmt} file behind a non-report title")
+                return
+            parsed = parse_title(link_title)
+            if parsed:
+                report.year = report.year or parsed[0]
+                report.agency = report.agency or parsed[1]
+            report.title = report.title or link_title
+            report.reason += "; identified as a report by its link title"
+        elif not report.is_report:
+            yield RejectedItem(portal.id, response.url, link_title, f"{report.parse_status}: {report.reason}")
+            return
+        elif report.title and links.is_decoy_title(report.title):
+            yield RejectedItem(portal.id, response.url, link_title, f"decoy: {report.title}")
+            return
+        chash = content_hash(report, hashlib.sha256(body).hexdigest())
+        yield ReportItem(portal.id, response.url, link_title, body, content_type, report, chash, utcnow())
+        if fmt in ("html", "text") and isinstance(response, TextResponse):
+            for url, text in self.page_links(response):
+                if links.is_attachment_link(url, text) and links.same_site(portal.netloc, url):
+                    yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_error, meta={
+                        "portal": portal.id, "kind": "attachment", "report_url": response.url,
+                        "report_content_hash": chash, "link_text": text})
+
+    def parse_attachment(self, response):
+        yield AttachmentItem(
+            portal_id=response.meta["portal"], report_url=response.meta["report_url"],
+            report_content_hash=response.meta["report_content_hash"], url=response.url,
+            link_text=response.meta.get("link_text", ""), body=response.body,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            fetched_at=utcnow())
+
+    # -- failures ---------------------------------------------------------------------------
+    def on_error(self, failure):
+        request = failure.request
+        portal_id = request.meta.get("portal")
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.crawler.stats.inc_value("zfxxgk/ignored_requests")
+            return
+        if failure.check(HttpError):
+            response = failure.value.response
+            message = f"HTTP {response.status} {request.url}"
+        else:
+            message = f"{failure.type.__name__}: {failure.getErrorMessage()} ({request.url})"
+            self.ctx.db["fetches"].insert({
+                "run_id": self.ctx.run_id, "portal_id": portal_id, "url": request.url,
+                "method": request.method, "status": None, "fetched_at": utcnow(),
+                "kind": request.meta.get("kind"), "note": message[:500]})
+        if portal_id:
+            self.ctx.counters[portal_id].error(message)
+        log.warning("portal %s: %s", portal_id, message)

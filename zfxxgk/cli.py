@@ -1,0 +1,118 @@
+"""The `zfxxgk` command: a thin click layer over the libraries."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="zfxxgk")
+def cli():
+    """Archive of 政府信息公开工作年度报告: crawl, archive, parse, publish."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="Where the document came from (helps tell DOC from XLS, and is recorded).")
+@click.option("--content-type", help="The HTTP Content-Type it was served with (charset hint).")
+@click.option("--text", "with_text", is_flag=True, help="Include the report's full text in the JSON.")
+def parse(file: Path, url: str | None, content_type: str | None, with_text: bool):
+    """Parse one report document and print it as JSON.
+
+    Exits 1, with the reason on stderr, when FILE is not a report or cannot be read.
+    """
+    from pipelines.parser import parse_document
+
+    report = parse_document(file.read_bytes(), url=url, content_type=content_type)
+    if not report.is_report:
+        click.echo(f"zfxxgk parse: {file}: {report.parse_status}: {report.reason}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(report.to_dict(with_text=with_text), ensure_ascii=False, indent=1))
+
+
+DEFAULT_DB = Path("data/zfxxgk.db")
+DEFAULT_ARCHIVE = Path("data/archive")
+db_option = click.option("--db", type=click.Path(path_type=Path), default=DEFAULT_DB, show_default=True,
+                         help="The SQLite database.")
+archive_option = click.option("--archive", type=click.Path(path_type=Path), default=DEFAULT_ARCHIVE,
+                              show_default=True, help="The raw archive folder (WARC files and blobs).")
+
+
+@cli.command()
+@click.option("--portals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Portal registry CSV (default: the shipped registry).")
+@db_option
+@archive_option
+@click.option("--only", multiple=True, metavar="ID", help="Crawl only these portal ids (repeatable).")
+@click.option("--delay", type=float, default=None,
+              help="Seconds between requests to one portal (default 1.0 with AutoThrottle; 0 for local portals).")
+@click.option("--recheck-days", type=float, default=None,
+              help="Re-validate known report pages older than this (default 30; 0 = all).")
+@click.option("--trigger", default="manual", hidden=True)
+@click.option("--log-level", default=None, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def crawl(portals, db, archive, only, delay, recheck_days, trigger, log_level):
+    """Crawl the portals: fetch, archive to WARC, parse, store.
+
+    Prints the run's summary; exits 1 if every portal failed.
+    """
+    from .crawl import run_crawl
+
+    run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,
+                    trigger=trigger, recheck_days=recheck_days, log_level=log_level)
+    click.echo(f"run {run.get('id')}: {run.get('status')}: {run.get('summary')}")
+    sys.exit(1 if run.get("status") in ("failed", "aborted") else 0)
+
+
+@cli.command()
+@db_option
+@archive_option
+@click.option("--data", type=click.Path(path_type=Path), default=Path("data/demo"), show_default=True,
+              help="Where the demo registry and manifest are written.")
+@click.option("--port-base", type=int, default=8711, show_default=True,
+              help="First port of the demo portals (fixed, so a second demo run is incremental).")
+@click.option("--serve/--no-serve", default=True, help="Serve the result with Datasette afterwards.")
+@click.option("--port", type=int, default=8001, show_default=True, help="Datasette's port.")
+def demo(db, archive, data, port_base, serve, port):
+    """Start the bundled demo portals, crawl them, parse, and serve the archive.
+
+    Works with no internet: the portals run on 127.0.0.1.
+    """
+    import subprocess
+
+    from demo.__main__ import write_outputs
+    from demo.server import Network
+    from demo.sites import demo_sites
+
+    net = Network(demo_sites(), base_port=port_base).start()
+    write_outputs(net, data)
+    click.echo(f"demo portals on 127.0.0.1:{port_base}-{port_base + len(net.sites) - 1} "
+               f"(registry {data / 'portals.csv'})")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "zfxxgk.cli", "crawl", "--portals", str(data / "portals.csv"),
+                               "--db", str(db), "--archive", str(archive), "--delay", "0",
+                               "--trigger", "demo", "--log-level", "WARNING"])
+        if proc.returncode not in (0,):
+            click.echo("the crawl reported failures (see above); serving what was archived", err=True)
+        from .status import print_reports
+
+        print_reports(db)
+        if serve:
+            from .serve import serve_datasette
+
+            serve_datasette(db=db, archive=archive, host="127.0.0.1", port=port)
+    finally:
+        net.stop()
+
+
+def main():  # pragma: no cover - console entry point
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,57 @@
+"""Running one crawl: the Scrapy settings `zfxxgk crawl` builds, and the run's summary.
+
+A crawl runs in the calling process (Twisted's reactor cannot be restarted, so one process
+runs one crawl; the scheduler starts `zfxxgk crawl` as a subprocess for each night).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def crawl_settings(*, db: Path, archive: Path, portals: Path | None, only: list[str] | None,
+                   delay: float | None, trigger: str, recheck_days: float | None,
+                   log_level: str | None = None, log_file: Path | None = None) -> dict:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.set("ZFXXGK_DB", str(db))
+    settings.set("ZFXXGK_ARCHIVE", str(archive))
+    settings.set("ZFXXGK_PORTALS", str(portals) if portals else "")
+    settings.set("ZFXXGK_ONLY", list(only or []))
+    settings.set("ZFXXGK_TRIGGER", trigger)
+    if recheck_days is not None:
+        settings.set("ZFXXGK_RECHECK_DAYS", recheck_days)
+    if delay is not None:
+        settings.set("DOWNLOAD_DELAY", delay)
+        settings.set("AUTOTHROTTLE_START_DELAY", delay)
+        settings.set("RANDOMIZE_DOWNLOAD_DELAY", delay > 0)
+        if delay == 0:
+            # local demo and test portals: no politeness delay, no backoff waits
+            settings.set("AUTOTHROTTLE_ENABLED", False)
+            settings.set("RETRY_BACKOFF_BASE", 0.2)
+    if log_level:
+        settings.set("LOG_LEVEL", log_level)
+    if log_file:
+        settings.set("LOG_FILE", str(log_file))
+    return settings
+
+
+def run_crawl(**kwargs) -> dict:
+    """Run the `portals` spider to completion; returns the run's crawl_runs row."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from pipelines.db import open_db
+
+    settings = crawl_settings(**kwargs)
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler("portals")
+    process.crawl(crawler)
+    process.start()
+    run_id = crawler.stats.get_value("zfxxgk/run_id")
+    db = open_db(kwargs["db"])
+    if run_id is None:
+        return {"status": "failed", "summary": "the crawl did not start (see the log)"}
+    return dict(db["crawl_runs"].get(run_id))
