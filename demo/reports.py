@@ -173,11 +173,11 @@ def vary(cells: dict, template: str, seed: int, carried_over: dict | None = None
             out[f"applications.{a}.{row}"] = v
             total_results += v
         out[f"applications.{a}.results.total"] = total_results
+        cf = int(round((cells.get(f"applications.{a}.carried_forward") or 0) * scale))
         co = (carried_over or {}).get(a)
         if co is None:
             co = int(round((cells.get(f"applications.{a}.carried_over") or 0) * scale))
-        co = min(co, total_results)
-        cf = int(round((cells.get(f"applications.{a}.carried_forward") or 0) * scale))
+        co = min(co, total_results + cf)  # new_received = results + cf - co must not go negative
         out[f"applications.{a}.carried_over"] = co
         out[f"applications.{a}.carried_forward"] = cf
         out[f"applications.{a}.new_received"] = total_results + cf - co

@@ -169,3 +169,63 @@ def ensure_portals(db: sqlite_utils.Database, portals: list[dict], now: str) -> 
             db["portals"].update(p["id"], row)
         else:
             db["portals"].insert({**row, "added_at": now})
+
+
+@migrations()
+def m004_researcher_views(db: sqlite_utils.Database) -> None:
+    """The views researchers query, and the dictionary of cell keys."""
+    from .keys import all_keys
+
+    db["cell_keys"].insert_all(all_keys(), pk="key", replace=True)
+    db.execute("""
+        CREATE VIEW report_overview AS
+        SELECT r.id AS report_id, r.portal_id, p.name AS portal_name, p.level, p.province,
+               CASE WHEN length(p.region_code) = 6 THEN substr(p.region_code, 1, 4) || '00' END AS city_code,
+               p.region_code, r.agency, r.year, r.published_at, r.format_version, r.parse_status,
+               r.version, r.is_latest, r.title, r.url, r.document_sha256 AS archived_copy,
+               t.applications_received, t.applications_carried_over, t.granted, t.partially_granted,
+               t.denied, t.unable, t.not_processed, t.other_processing, t.results_total,
+               t.carried_forward, t.admin_review_total, t.litigation_direct_total,
+               t.litigation_after_review_total, t.normative_docs_new_made, t.normative_docs_issued,
+               t.normative_docs_in_force, t.licensing_decisions, t.penalty_decisions,
+               t.coercion_decisions, t.fees_amount_wan_yuan, t.procurement_amount_wan_yuan,
+               r.identity_violations, r.cell_count, r.first_seen_at
+        FROM reports r
+        JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN report_totals t ON t.report_id = r.id""")
+    db.execute("""
+        CREATE VIEW applicant_breakdown AS
+        SELECT a.report_id, r.agency, r.year, p.province, p.region_code, p.level, r.format_version,
+               r.is_latest, a.applicant, k.label_zh AS applicant_zh, a.new_received, a.carried_over,
+               a.granted, a.partially_granted, a.denied, a.unable, a.not_processed,
+               a.other_processing, a.results_total, a.carried_forward
+        FROM report_applicants a
+        JOIN reports r ON r.id = a.report_id
+        JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN cell_keys k ON k.key = 'applications.' || a.applicant || '.new_received'""")
+    db.execute("""
+        CREATE VIEW cells_long AS
+        SELECT c.report_id, r.agency, r.year, p.province, p.region_code, p.level,
+               r.format_version AS template, r.is_latest, c.key, c.table_name, c.row_key, c.column_key,
+               c.value, c.raw, c.status, c.unit
+        FROM report_cells c
+        JOIN reports r ON r.id = c.report_id
+        JOIN portals p ON p.id = r.portal_id""")
+    db.execute("""
+        CREATE VIEW portal_health AS
+        SELECT p.id AS portal_id, p.name, p.level, p.province, p.region_code, p.start_url, p.url_status,
+               (SELECT max(cr.started_at) FROM portal_runs pr JOIN crawl_runs cr ON cr.id = pr.run_id
+                 WHERE pr.portal_id = p.id AND pr.status = 'ok') AS last_success,
+               (SELECT pr.status FROM portal_runs pr WHERE pr.portal_id = p.id
+                 ORDER BY pr.run_id DESC LIMIT 1) AS last_status,
+               (SELECT count(*) FROM portal_runs pr WHERE pr.portal_id = p.id AND pr.status IN ('failed', 'empty')
+                 AND pr.run_id > coalesce((SELECT max(q.run_id) FROM portal_runs q
+                                           WHERE q.portal_id = p.id AND q.status = 'ok'), 0)) AS consecutive_failures,
+               (SELECT pr.reports_found FROM portal_runs pr WHERE pr.portal_id = p.id
+                 ORDER BY pr.run_id DESC LIMIT 1) AS reports_found_last_run,
+               (SELECT count(*) FROM reports r WHERE r.portal_id = p.id AND r.is_latest = 1) AS reports_archived,
+               (SELECT pr.error_sample FROM portal_runs pr WHERE pr.portal_id = p.id
+                 ORDER BY pr.run_id DESC LIMIT 1) AS last_errors
+        FROM portals p""")
+    db["report_applicants"].create_index(["applicant"], if_not_exists=True)
+    db["reports"].create_index(["is_latest", "year"], if_not_exists=True)

@@ -16,10 +16,68 @@ def sample_bytes(name: str) -> bytes:
 
 
 def expected_cells(name: str) -> dict:
-    stem = name.rsplit(".", 1)[0]
+    """Expected cells of a sample, by file name or stem."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
     return json.loads((SAMPLES / f"{stem}.expected.json").read_text(encoding="utf-8"))["cells"]
 
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+# -- the demo portal network and real crawls, for end-to-end tests ------------------------------
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+class DemoNetwork:
+    """`python -m demo serve` in a subprocess on free 127.0.0.1 ports, stopped by its pid."""
+
+    def __init__(self, out_dir: Path, *extra: str):
+        self.out = out_dir
+        self.proc = subprocess.Popen([sys.executable, "-m", "demo", "serve", "--out", str(out_dir), *extra],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            self.stop()
+            raise RuntimeError(f"demo network did not start: {line}")
+        self.registry = out_dir / "portals.csv"
+        self.manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+
+    def port(self, portal: str) -> int:
+        return self.manifest["portals"][portal]["port"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def zfxxgk(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run the zfxxgk command line as a user would, in its own process."""
+    return subprocess.run([sys.executable, "-m", "zfxxgk.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def crawl(network: DemoNetwork, db: Path, archive: Path, *extra: str) -> subprocess.CompletedProcess:
+    return zfxxgk("crawl", "--portals", network.registry, "--db", db, "--archive", archive,
+                  "--delay", "0", "--log-level", "WARNING", *extra)
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")

@@ -72,6 +72,36 @@ def crawl(portals, db, archive, only, delay, recheck_days, trigger, log_level):
 @cli.command()
 @db_option
 @archive_option
+@click.option("--outdated", is_flag=True, help="Only reports parsed by an older parser version.")
+def reparse(db, archive, outdated):
+    """Rebuild every parsed table from the raw archive (no network)."""
+    from pipelines.reparse import reparse as run
+
+    result = run(db, archive, only_outdated=outdated)
+    click.echo(f"re-parsed {result.reports} reports in {result.seconds:.1f}s; "
+               f"{result.changed_status} changed parse status; {len(result.missing_blobs)} documents missing")
+    sys.exit(1 if result.missing_blobs else 0)
+
+
+@cli.command()
+@db_option
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--immutable", is_flag=True, help="Open the database immutable (a published copy nobody writes).")
+def serve(db, archive, host, port, immutable):
+    """Serve the archive with Datasette (read-only): browse, facets, search, SQL, charts."""
+    from .serve import ServeError, serve_datasette
+
+    try:
+        sys.exit(serve_datasette(db=db, archive=archive, host=host, port=port, immutable=immutable))
+    except ServeError as exc:
+        raise click.UsageError(str(exc))
+
+
+@cli.command()
+@db_option
+@archive_option
 @click.option("--data", type=click.Path(path_type=Path), default=Path("data/demo"), show_default=True,
               help="Where the demo registry and manifest are written.")
 @click.option("--port-base", type=int, default=8711, show_default=True,

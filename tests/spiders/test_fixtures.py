@@ -1,0 +1,90 @@
+"""Spider callbacks on saved pages, one folder per CMS family (City Scrapers / juriscraper style).
+
+Each fixture is the page's bytes as served (`.body`, GBK ones included) and its URL and
+Content-Type (`.meta.json`). What the spider makes of it - the requests it issues and the
+items it yields - is compared with `.expected.json` beside it. A fixture without an expected
+file gets one written from the current output and the test fails until someone has read it
+and committed it: golden files are reviewed, never trusted blindly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.http import Request
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.test import get_crawler
+
+from scraper.items import AttachmentItem, RejectedItem, ReportItem
+from scraper.spiders.portals import PortalsSpider
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CASES = sorted(p.with_suffix("") for p in FIXTURES.rglob("*.body"))
+PORTALS = {
+    "trs": ("demo_trs", "http://www.demo-trs.gov.cn/zwgk/zfxxgknb/index.htm"),
+    "hanweb": ("demo_hanweb", "http://www.demo-hanweb.gov.cn/col/col1229/index.html"),
+    "js": ("demo_js", "http://www.demo-js.gov.cn/xxgk/ndbg/index.html"),
+    "gbk": ("demo_gbk", "http://www.demo-gbk.gov.cn/index.html"),
+}
+
+
+@pytest.fixture(scope="module")
+def spider(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("spider")
+    registry = tmp / "portals.csv"
+    registry.write_text("id,name,level,region_code,start_url\n" + "".join(
+        f"{pid},{family},county,350300,{url}\n" for family, (pid, url) in PORTALS.items()), encoding="utf-8")
+    crawler = get_crawler(PortalsSpider, {
+        "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
+        "ZFXXGK_PORTALS": str(registry)})
+    crawler.spider = PortalsSpider.from_crawler(crawler)
+    return crawler.spider
+
+
+def _response(case: Path, meta: dict):
+    info = json.loads(case.with_suffix(".meta.json").read_text(encoding="utf-8"))
+    body = case.with_suffix(".body").read_bytes()
+    headers = {"Content-Type": info["content_type"]}
+    cls = responsetypes.from_args(headers=headers, url=info["url"], body=body)
+    flags = ["playwright"] if case.name.endswith("_rendered") else []
+    return cls(url=info["url"], body=body, headers=headers, flags=flags,
+               request=Request(info["url"], meta=meta))
+
+
+def _describe(output) -> list:
+    out = []
+    for x in output:
+        if isinstance(x, Request):
+            out.append({"request": x.url, "method": x.method, "callback": x.callback.__name__,
+                        "kind": x.meta.get("kind"), "render": bool(x.meta.get("playwright")),
+                        **({"form": x.body.decode()} if x.method == "POST" else {}),
+                        **({"link_title": x.meta["link_title"]} if "link_title" in x.meta else {})})
+        elif isinstance(x, ReportItem):
+            out.append({"report": x.url, "agency": x.report.agency, "year": x.report.year,
+                        "parse_status": x.report.parse_status, "format_version": x.report.format_version,
+                        "cells": len(x.report.cells)})
+        elif isinstance(x, (AttachmentItem, RejectedItem)):
+            out.append({type(x).__name__: x.url, **({"reason": x.reason} if isinstance(x, RejectedItem) else {})})
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_spider_on_saved_page(spider, case):
+    family = case.parent.name
+    portal_id = PORTALS[family][0]
+    is_report = case.name.startswith(("report", "decoy"))
+    meta = {"portal": portal_id, "kind": "report" if is_report else "listing", "nav_depth": 0,
+            "link_title": "2021年度政府信息公开工作年度报告" if is_report else None}
+    spider.report_urls.clear()
+    spider.listing_pages.clear()
+    spider.nav_pages.clear()
+    response = _response(case, meta)
+    callback = spider.parse_report if is_report else spider.parse_page
+    got = _describe(callback(response))
+    expected_path = case.with_suffix(".expected.json")
+    if not expected_path.exists():
+        expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        pytest.fail(f"wrote {expected_path.name}: review it, then commit it")
+    assert got == json.loads(expected_path.read_text(encoding="utf-8"))

@@ -1,0 +1,69 @@
+"""The portal registry and link classification."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper import links, registry
+
+
+def test_shipped_registry_loads_and_marks_urls_unverified():
+    portals = registry.load()
+    assert len(portals) >= 20
+    assert all(p.url_status.startswith("unverified") for p in portals)
+    assert {p.level for p in portals} <= {"province", "city", "county", "town"}
+    assert all(len(p.region_code) == 6 and p.region_code.isdigit() for p in portals)
+
+
+@pytest.mark.parametrize("csv_text, message", [
+    ("id,name,level,region_code\nx,y,z,1\n", "missing columns: start_url"),
+    ("id,name,level,region_code,start_url\nBad Id,a,b,1,http://x/\n", "id 'Bad Id'"),
+    ("id,name,level,region_code,start_url\na,a,b,1,http://x/\na,a,b,1,http://y/\n", "duplicate id"),
+    ("id,name,level,region_code,start_url\na,a,b,1,ftp://x/\n", "must be http"),
+    ("id,name,level,region_code,start_url,render\na,a,b,1,http://x/,sometimes\n", "render must be"),
+])
+def test_registry_errors_name_the_line(tmp_path, csv_text, message):
+    path = tmp_path / "r.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    with pytest.raises(registry.RegistryError, match=message):
+        registry.load(path)
+
+
+@pytest.mark.parametrize("title", [
+    "莆田市城市管理局2022年度政府信息公开工作年度报告",
+    "2019年上海市人民政府办公厅政府信息公开工作年度报告",
+    "驻马店市人民政府2020年政府信息公开年度报告",
+    "政府信息公开工作年度报告（2021年）",
+    "2021年度政府信息公開工作年度報告",
+])
+def test_report_titles(title):
+    assert links.is_report_title(title)
+
+
+@pytest.mark.parametrize("title", [
+    "关于做好2022年度政府信息公开工作年度报告编制发布工作的通知",
+    "演示市人民政府信息公开指南",
+    "演示市2022年度法治政府建设年度报告",
+    "2022年演示市国民经济和社会发展统计公报",
+    "2022年政府信息公开工作年度报告解读",
+    "政府信息公开年报",  # a column, not a report: no year
+    "关于印发2021年政务公开工作要点的通知",
+])
+def test_decoy_titles(title):
+    assert not links.is_report_title(title)
+
+
+def test_navigation_scores_prefer_the_report_column():
+    assert links.nav_score("政府信息公开年报") > links.nav_score("政府信息公开") > links.nav_score("法定主动公开内容") > 0
+    assert links.nav_score("政府信息公开指南") == 0 and links.nav_score("首页") == 0
+
+
+@pytest.mark.parametrize("portal, url, ok", [
+    ("www.putian.gov.cn", "http://file.putian.gov.cn/a.pdf", True),
+    ("www.putian.gov.cn", "http://www.fujian.gov.cn/a.htm", False),
+    ("127.0.0.1:8711", "http://127.0.0.1:8711/x", True),
+    ("127.0.0.1:8711", "http://127.0.0.1:8712/x", False),
+    ("www.putian.gov.cn", "mailto:a@b.c", False),
+])
+def test_same_site(portal, url, ok):
+    assert links.same_site(portal, url) is ok
