@@ -22,12 +22,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for scrapy-playwright and the browser tests: Playwright's own browser
-# download needs the internet. On a machine that has it, `playwright install chromium` works too.
+# Debian's Chromium for scrapy-playwright and the browser tests (Playwright's own browser
+# download needs the internet; where there is one, `playwright install chromium` works too),
+# and a CJK font so Chinese renders in the browser's screenshots.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto.*cjk"; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-wqy-zenhei >/dev/null; fi
 
 demo: install chromium
 	$(BIN)/zfxxgk demo

@@ -1,0 +1,229 @@
+"""The published archive through Datasette's own client: canned queries, facets, Chinese search,
+archived copies, read-only limits, and metadata coverage."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+from datasette.app import Datasette
+
+from zfxxgk.serve import CONFIG_DIR, SETTINGS
+
+from .conftest import FJ21_URL, FJ_URL
+
+
+@pytest.fixture(scope="module")
+def ds(sample_archive):
+    import yaml
+
+    os.environ["ZFXXGK_ARCHIVE"] = str(sample_archive["archive"])
+    metadata = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
+    settings = {k: (v if k not in ("suggest_facets", "allow_download") else v == "on") for k, v in SETTINGS.items()}
+    return Datasette([str(sample_archive["db"])], metadata=metadata, plugins_dir=str(CONFIG_DIR / "plugins"),
+                     template_dir=str(CONFIG_DIR / "templates"), settings=settings)
+
+
+async def get_rows(ds, path: str) -> list[dict]:
+    sep = "&" if "?" in path else "?"
+    response = await ds.client.get(f"{path}{sep}_shape=array")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- canned queries ------------------------------------------------------------------------------
+
+async def test_every_canned_query_is_configured_with_title_and_description(ds, metadata):
+    queries = metadata["databases"]["zfxxgk"]["queries"]
+    assert set(queries) == {"search", "applications_by_region_year", "outcomes_for_body", "identity_violations",
+                            "carry_over_mismatches", "portals_by_health", "changed_reports"}
+    for name, q in queries.items():
+        assert q.get("title") and (q.get("description") or q.get("description_html")), name
+        assert not q.get("hide_sql") and not q.get("write")
+
+
+async def test_applications_by_region_and_year(ds):
+    rows = await get_rows(ds, "/zfxxgk/applications_by_region_year.json?province=")
+    got = {(r["province"], r["year"]): (r["reports"], r["applications_received"]) for r in rows}
+    assert got == {("上海市", 2019): (1, 859), ("河南省", 2020): (1, 372), ("福建省", 2021): (1, 10),
+                   ("福建省", 2022): (1, 8)}
+    rows = await get_rows(ds, "/zfxxgk/applications_by_region_year.json?province=福建省")
+    assert [r["year"] for r in rows] == [2022, 2021]
+
+
+async def test_outcomes_for_one_body_over_the_years(ds):
+    rows = await get_rows(ds, "/zfxxgk/outcomes_for_body.json?agency=莆田市城市管理局")
+    assert [(r["year"], r["results_total"], r["granted"], r["granted_pct"], r["unable"]) for r in rows] == [
+        (2021, 8, 4, 50.0, 4), (2022, 8, 4, 50.0, 4)]
+
+
+async def test_identity_violations(ds, sample_archive):
+    rows = await get_rows(ds, "/zfxxgk/identity_violations.json")
+    assert [(r["report_id"], r["identity"], r["column_key"], r["lhs"], r["rhs"], r["difference"]) for r in rows] == [
+        (sample_archive["ids"]["fj_v2"], "I4", "admin_review", 3, 0, 3)]
+
+
+async def test_cross_year_carry_over_mismatches(ds):
+    rows = await get_rows(ds, "/zfxxgk/carry_over_mismatches.json")
+    assert [(r["agency"], r["previous_year"], r["carried_forward_previous_year"], r["year"],
+             r["carried_over_this_year"], r["difference"]) for r in rows] == [
+        ("莆田市城市管理局", 2021, 2, 2022, 0, -2)]
+
+
+async def test_portals_by_crawl_health(ds):
+    rows = await get_rows(ds, "/zfxxgk/portals_by_health.json")
+    assert rows[0]["portal_id"] == "shanghai" and rows[0]["consecutive_failures"] == 3
+    assert rows[0]["last_success"] == "2026-01-01T02:00:00Z" and "503" in rows[0]["last_errors"]
+    healthy = {r["portal_id"]: r for r in rows[1:]}
+    assert healthy["fj_putian"]["consecutive_failures"] == 0 and healthy["fj_putian"]["reports_archived"] == 2
+
+
+async def test_reports_changed_after_publication(ds, sample_archive):
+    rows = await get_rows(ds, "/zfxxgk/changed_reports.json")
+    assert [(r["url"], r["versions"]) for r in rows] == [(FJ_URL, 2)]
+    ids = {int(i) for i in rows[0]["report_ids"].split(", ")}
+    assert ids == {sample_archive["ids"]["fj"], sample_archive["ids"]["fj_v2"]}
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q, agencies", [
+    ("莆田", {"莆田市城市管理局"}),  # 2 characters: what trigram search cannot find
+    ("上海", {"上海市人民政府办公厅"}),
+    ("复议", {"莆田市城市管理局", "上海市人民政府办公厅", "驻马店市人民政府"}),
+    ("驻马店", {"驻马店市人民政府"}),
+    ("公开专区", {"驻马店市人民政府"}),  # 4 characters, in 驻马店's text only
+    ("两化工作", set()),  # printed “两化”工作: a quote between is not a match
+    ("一网通办", {"上海市人民政府办公厅"}),
+    ("政府信息公开", {"莆田市城市管理局", "上海市人民政府办公厅", "驻马店市人民政府"}),
+    ("莆田 复议", {"莆田市城市管理局"}),
+    ("不存在的词语", set()),
+])
+async def test_canned_search(ds, q, agencies):
+    rows = await get_rows(ds, f"/zfxxgk/search.json?q={q}")
+    assert {r["agency"] for r in rows} == agencies
+    for r in rows:
+        words = q.split()
+        assert any(f"[{w}]" in r["snippet"] for w in words), r["snippet"]
+    ranks = [r["rank"] for r in rows]
+    assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize("q, expected", [("莆田", 2), ("上海", 1), ("年度报告", 4), ("两化", 1), ("公开专区", 1)])
+async def test_datasette_search_box_finds_short_and_long_chinese_words(ds, q, expected):
+    rows = await get_rows(ds, f"/zfxxgk/report_overview.json?_search={q}&is_latest=1")
+    assert len(rows) == expected
+    html = (await ds.client.get(f"/zfxxgk/report_overview?_search={q}")).text
+    assert 'name="_search"' in html
+
+
+# -- facets ----------------------------------------------------------------------------------------
+
+async def test_configured_facets(ds):
+    data = (await ds.client.get("/zfxxgk/report_overview.json?_size=0")).json()
+    facets = data["facet_results"]
+    assert set(facets) == {"province", "level", "year", "format_version", "parse_status"}
+    counts = {f["value"]: f["count"] for f in facets["province"]["results"]}
+    assert counts == {"福建省": 3, "上海市": 1, "河南省": 1}
+    assert {f["value"]: f["count"] for f in facets["format_version"]["results"]} == {"2021": 3, "2019": 2}
+    by_applicant = (await ds.client.get("/zfxxgk/applicant_breakdown.json?_size=0")).json()["facet_results"]
+    assert {f["value"]: f["count"] for f in by_applicant["applicant"]["results"]}["natural_person"] == 5
+
+
+# -- archived copies -------------------------------------------------------------------------------
+
+async def test_archived_copy_served_sandboxed_with_original_bytes(ds, sample_archive):
+    conn = sqlite3.connect(sample_archive["db"])
+    sha, ctype = conn.execute("SELECT d.sha256, d.content_type FROM reports r JOIN documents d ON "
+                              "d.sha256 = r.document_sha256 WHERE r.url = ?", [FJ21_URL]).fetchone()
+    r = await ds.client.get(f"/-/archive/{sha}")
+    assert r.status_code == 200
+    assert r.headers["content-security-policy"] == "sandbox"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-type"].startswith(ctype)
+    assert "content-disposition" not in r.headers
+    blob = sample_archive["archive"] / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
+    assert r.content == blob.read_bytes()
+
+
+async def test_archived_scripts_cannot_run_on_our_origin(ds, sample_archive):
+    r = await ds.client.get(f"/-/archive/{sample_archive['evil_sha']}")
+    assert r.status_code == 200 and b"<script>" in r.content  # bytes unchanged ...
+    assert r.headers["content-security-policy"] == "sandbox"  # ... but no script runs, no same origin
+
+
+async def test_pdf_attachments_download(ds, sample_archive):
+    r = await ds.client.get(f"/-/archive/{sample_archive['pdf_sha']}")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == f'attachment; filename="{sample_archive["pdf_sha"]}.pdf"'
+    assert r.headers["content-security-policy"] == "sandbox"
+
+
+@pytest.mark.parametrize("path", [
+    "/-/archive/../../../../etc/passwd",
+    "/-/archive/..%2F..%2F..%2Fetc%2Fpasswd",
+    "/-/archive/%2e%2e%2f%2e%2e%2fzfxxgk.db",
+    "/-/archive/" + "0" * 64,
+    "/-/archive/ABCDEF",
+    "/-/archive/" + "a" * 63 + "/",
+])
+async def test_archive_route_refuses_anything_but_a_stored_sha256(ds, path):
+    r = await ds.client.get(path, follow_redirects=True)
+    assert r.status_code == 404
+    assert b"root:" not in r.content and b"SQLite format" not in r.content
+
+
+async def test_report_rows_link_original_and_archived_copy(ds, sample_archive):
+    rid = sample_archive["ids"]["fj21"]
+    html = (await ds.client.get(f"/zfxxgk/report_overview?report_id={rid}")).text
+    assert f'href="{FJ21_URL}"' in html
+    assert 'href="/-/archive/' in html and "archived copy" in html
+
+
+# -- read-only, limits, robots ---------------------------------------------------------------------
+
+async def test_published_instance_is_read_only_and_limited(ds, sample_archive):
+    r = await ds.client.get("/zfxxgk.json?sql=delete+from+reports")
+    assert r.status_code == 400 and "Statement must be a SELECT" in r.text
+    for path in ("/zfxxgk/reports", "/zfxxgk/search", "/zfxxgk", "/-/archive/" + "0" * 64):
+        r = await ds.client.post(path, data={"id": 1})
+        assert r.status_code == 405, path
+    settings = (await ds.client.get("/-/settings.json")).json()
+    assert settings["sql_time_limit_ms"] == 3000 and settings["max_returned_rows"] == 2000
+    conn = sqlite3.connect(sample_archive["db"])
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 5
+
+
+async def test_robots_keep_crawlers_off_sql_and_archive_pages(ds):
+    text = (await ds.client.get("/robots.txt")).text
+    for path in ("/zfxxgk?sql=", "/*?sql=", "/-/archive/"):
+        assert f"Disallow: {path}" in text
+
+
+async def test_dashboard_page_and_chart_queries(ds):
+    r = await ds.client.get("/-/dashboards/overview")
+    assert r.status_code == 200 and "applications-by-year" in r.text and "vega-lite" in r.text
+
+
+# -- metadata --------------------------------------------------------------------------------------
+
+async def test_every_table_and_column_is_described_in_chinese_and_english(ds, metadata, sample_archive):
+    tables_meta = metadata["databases"]["zfxxgk"]["tables"]
+    conn = sqlite3.connect(sample_archive["db"])
+    names = [n for (n,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'report_search%'")]
+    for name in names:
+        meta = tables_meta.get(name, {})
+        if meta.get("hidden"):
+            continue
+        assert meta.get("description") or meta.get("description_html"), f"{name}: no description"
+        cols = [c[1] for c in conn.execute(f"PRAGMA table_info([{name}])")]
+        described = meta.get("columns", {})
+        for col in cols:
+            text = described.get(col)
+            assert text, f"{name}.{col}: no description"
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text), \
+                f"{name}.{col}: description must be in Chinese and English"
