@@ -2,8 +2,10 @@
 
 Addressing by content (not by URL, as Scrapy's FilesPipeline does) means a changed report at
 the same URL gets a new file beside the old one instead of replacing it, and "same bytes as
-last night" is a lookup. Writes go to a temporary file in the same directory and are renamed
-into place, so a killed process never leaves a half-written blob under a real name.
+last night" is a lookup. Writes go to a temporary file in the same directory and are linked
+into place, so a killed process never leaves a half-written blob under a real name. (No fsync
+per blob: a killed process loses nothing the kernel has; power loss can lose the last moments
+of a run, as it can for the WARC file and the WAL, and the next run fetches those pages again.)
 """
 
 from __future__ import annotations
@@ -34,8 +36,6 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.chmod(tmp, 0o444)
             # link, not rename: never replaces a blob another writer stored meanwhile
             try:

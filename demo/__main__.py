@@ -38,6 +38,7 @@ def main(argv=None) -> int:
     serve.add_argument("--generated", type=int, default=0,
                        help="serve this many generated portals instead of the demo set (benchmarks)")
     serve.add_argument("--reports-per-portal", type=int, default=5)
+    serve.add_argument("--latency-ms", type=float, default=0, help="delay every answer (a distant portal)")
     args = ap.parse_args(argv)
     if args.generated:
         from .generated import generated_sites
@@ -45,6 +46,8 @@ def main(argv=None) -> int:
         sites = generated_sites(args.generated, args.reports_per_portal)
     else:
         sites = demo_sites()
+    for site in sites:
+        site.latency = args.latency_ms / 1000
     net = Network(sites, base_port=args.base_port).start()
     write_outputs(net, args.out)
     print(f"demo portals ready: {len(sites)} portals, registry {args.out / 'portals.csv'}", flush=True)

@@ -48,6 +48,7 @@ class Site:
     always_500: bool = False
     gzip: bool = False
     listen: bool = True  # False: a registry row pointing at a port where nothing answers
+    latency: float = 0.0  # seconds before each answer, as a distant portal takes
     reports: list[dict] = field(default_factory=list)  # what a crawl must find: path, agency, year
     decoys: list[str] = field(default_factory=list)  # paths a crawl must not take as reports
     republish: Callable[[str], None] | None = None
@@ -71,6 +72,8 @@ def _handler(site: Site):
             pass
 
         def _send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+            if site.latency:
+                time.sleep(site.latency)
             headers = dict(headers or {})
             if body and site.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
                 body = gzip.compress(body, mtime=0)
@@ -91,10 +94,9 @@ def _handler(site: Site):
                 self._send(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
                 return
             path = urlsplit(self.path).path
-            if path == "/robots.txt":
-                self._send(200, site.robots.encode(), {"Content-Type": "text/plain"})
-                return
             page = site.pages.get(path)
+            if page is None and path == "/robots.txt":
+                page = site.pages.setdefault(path, Page(site.robots.encode(), "text/plain; charset=utf-8"))
             if page is None:
                 self._send(404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"})
                 return

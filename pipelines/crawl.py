@@ -1,18 +1,19 @@
-"""The Scrapy item pipeline: what the spider confirmed goes into the archive and the database.
+"""The Scrapy item pipeline: the end of each item's way through the crawl.
 
-For each report: the body into the content-addressed blob store, then - in one transaction -
-its document row, its report row (new, new version, or seen again), its cells, checks, texts
-and search entry, and the verdict that lets the next run skip the URL. A kill between the
-blob write and the commit leaves an unreferenced blob, never a half-written report; the next
-run re-fetches the page and the same blob name is reused.
+Reports arrive already stored (`pipelines.ingest` runs in a worker process: body into the
+blob store, then in one transaction its document row, report row, cells, checks and texts,
+and the verdict that lets the next run skip the URL); here they are counted against their
+portal. Attachments are archived here: blob first, then their rows in one transaction. A
+kill between a blob write and its commit leaves an unreferenced blob, never a half-written
+row; the next run fetches again and reuses the same blob name.
 """
 
 from __future__ import annotations
 
 import logging
 
+from pipelines.db import transaction
 from pipelines.parser import sniff
-from pipelines.store import save_report
 from scraper.context import context_for, utcnow
 from scraper.items import AttachmentItem, RejectedItem, ReportItem
 
@@ -43,42 +44,23 @@ class ReportPipeline:
             self._rejected(item)
         return item
 
-    def _document(self, sha: str, body: bytes, url: str, content_type: str, now: str) -> None:
-        if not self.ctx.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone():
-            self.ctx.db["documents"].insert({
-                "sha256": sha, "size": len(body), "format": sniff(body, url, content_type),
-                "content_type": content_type or None, "first_seen_at": now, "first_url": url})
-
-    def _verdict(self, url: str, verdict: str, now: str) -> None:
-        db = self.ctx.db
-        if db.execute("SELECT 1 FROM url_state WHERE url = ?", [url]).fetchone():
-            db.execute("UPDATE url_state SET verdict = ?, checked_at = ? WHERE url = ?", [verdict, now, url])
-        else:
-            db["url_state"].insert({"url": url, "kind": "report", "verdict": verdict, "checked_at": now})
-
     def _report(self, item: ReportItem) -> None:
-        ctx = self.ctx
-        sha, _ = ctx.blobs.put(item.body)
-        now = utcnow()
-        with ctx.db.atomic():
-            self._document(sha, item.body, item.url, item.content_type, now)
-            saved = save_report(ctx.db, portal_id=item.portal_id, url=item.url, link_title=item.link_title,
-                                document_sha256=sha, report=item.report, run_id=ctx.run_id, seen_at=now,
-                                chash=item.content_hash)
-            self._verdict(item.url, "report", now)
-        c = ctx.counters[item.portal_id]
-        c.new_reports += saved.new_report
-        c.new_versions += saved.new_version
+        c = self.ctx.counters[item.portal_id]
+        c.new_reports += item.outcome.new_report
+        c.new_versions += item.outcome.new_version
         self.crawler.stats.inc_value("zfxxgk/reports_saved")
-        if saved.new_version:
-            log.info("new version of %s (report %s)", item.url, saved.report_id)
+        if item.outcome.new_version:
+            log.info("new version of %s (report %s)", item.url, item.outcome.report_id)
 
     def _attachment(self, item: AttachmentItem) -> None:
         ctx = self.ctx
         sha, _ = ctx.blobs.put(item.body)
         now = utcnow()
-        with ctx.db.atomic():
-            self._document(sha, item.body, item.url, item.content_type, now)
+        with transaction(ctx.db):
+            if not ctx.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone():
+                ctx.db["documents"].insert({
+                    "sha256": sha, "size": len(item.body), "format": sniff(item.body, item.url, item.content_type),
+                    "content_type": item.content_type or None, "first_seen_at": now, "first_url": item.url})
             row = ctx.db.execute("SELECT id FROM reports WHERE url = ? AND content_hash = ?",
                                  [item.report_url, item.report_content_hash]).fetchone()
             if not row:
@@ -91,7 +73,6 @@ class ReportPipeline:
             }, ignore=True)
 
     def _rejected(self, item: RejectedItem) -> None:
-        self._verdict(item.url, "rejected", utcnow())
         self.ctx.counters[item.portal_id].rejected += 1
         self.crawler.stats.inc_value("zfxxgk/rejected")
         log.info("not a report: %s (%s): %s", item.url, item.link_title, item.reason)

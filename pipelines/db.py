@@ -25,6 +25,7 @@ Tables, in the order data flows through them:
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -47,6 +48,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=60000")
     return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    The crawl and its parser workers write to the same database. A deferred transaction
+    that reads, then writes, fails with SQLITE_BUSY when another process committed in
+    between (its snapshot is stale, so no waiting helps); taking the lock first makes the
+    busy timeout apply and the writers simply queue.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -229,3 +249,13 @@ def m004_researcher_views(db: sqlite_utils.Database) -> None:
         FROM portals p""")
     db["report_applicants"].create_index(["applicant"], if_not_exists=True)
     db["reports"].create_index(["is_latest", "year"], if_not_exists=True)
+
+
+@migrations()
+def m005_cycles(db: sqlite_utils.Database) -> None:
+    """The nightly cycles: crawl, re-parse, index, publish, each recorded with its outcome."""
+    db["cycles"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "trigger": str, "pid": int,
+        "crawl_run_id": int, "new_reports": int, "new_versions": int, "reparsed": int, "indexed": int,
+        "published_at": str, "steps": str, "message": str,
+    }, pk="id")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from archive import BlobStore
 
-from .db import ensure_schema, open_db
+from .db import ensure_schema, open_db, transaction
 from .parser import PARSER_VERSION, parse_document
-from .store import content_hash, replace_parse
+from .store import content_hash, refresh_search, replace_parse
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,13 @@ def reparse(db_path: Path, archive: Path, only_outdated: bool = False) -> Repars
             # identified by its link title at crawl time; keep what was known then
             report.title, report.year, report.agency = title, year, agency
         new_hash = content_hash(report, sha)
-        with db.atomic():
+        with transaction(db):
             replace_parse(db, rid, report)
             if new_hash != old_hash and not db.execute(
                     "SELECT 1 FROM reports WHERE url = ? AND content_hash = ? AND id != ?", [url, new_hash, rid]).fetchone():
                 db.execute("UPDATE reports SET content_hash = ? WHERE id = ?", [new_hash, rid])
         result.reports += 1
         result.changed_status += report.parse_status != old_status
+    refresh_search(db)
     result.seconds = time.perf_counter() - start
     return result

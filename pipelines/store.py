@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from . import cjk
+from .db import transaction
 from .parser.labels import APPLICANTS
 from .parser.model import PARSER_VERSION, Report
 
@@ -51,7 +52,7 @@ def content_hash(report: Report, document_sha256: str) -> str:
 def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_title: str | None,
                 document_sha256: str, report: Report, run_id: int | None, seen_at: str,
                 chash: str | None = None) -> Saved:
-    """Insert or refresh one report (call inside `db.atomic()` with its attachments)."""
+    """Insert or refresh one report (call inside `db.transaction(db)`, with the report's document row)."""
     chash = chash or content_hash(report, document_sha256)
     existing = db.execute("SELECT id FROM reports WHERE url = ? AND content_hash = ?", [url, chash]).fetchone()
     if existing:
@@ -66,14 +67,18 @@ def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_tit
         "document_sha256": document_sha256, "content_hash": chash, "first_seen_at": seen_at,
         "last_seen_at": seen_at, "run_id": run_id, "is_latest": 1,
     })
-    report_id = db["reports"].insert(row).last_pk
+    cur = db.conn.execute(f"INSERT INTO reports ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                          list(row.values()))
+    report_id = cur.lastrowid
     _write_parsed(db, report_id, report)
     return Saved(report_id, version == 1, version > 1)
 
 
 def replace_parse(db: sqlite_utils.Database, report_id: int, report: Report) -> None:
     """Swap in a new parse of an archived report (reparse): same row, new cells."""
-    db["reports"].update(report_id, _report_row(report))
+    row = _report_row(report)
+    db.conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in row)} WHERE id = ?",
+                    [*row.values(), report_id])
     for table in ("report_cells", "identity_checks", "report_totals", "report_applicants", "report_texts"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     db.execute("DELETE FROM report_search WHERE rowid = ?", [report_id])
@@ -105,70 +110,99 @@ def split_key(key: str) -> tuple[str, str, str]:
     return table, rest, ""
 
 
+def _insert_sql(table: str, columns: list[str]) -> str:
+    return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_CELL_COLUMNS = ["report_id", "key", "table_name", "row_key", "column_key", "value", "raw", "status", "unit", "note"]
+_CHECK_COLUMNS = ["report_id", "identity", "column_key", "lhs", "rhs", "ok"]
+
+
 def _write_parsed(db: sqlite_utils.Database, report_id: int, report: Report) -> None:
-    cells = []
-    for key, c in report.cells.items():
-        table, row, col = split_key(key)
-        cells.append({"report_id": report_id, "key": key, "table_name": table, "row_key": row,
-                      "column_key": col, "value": c.value, "raw": c.raw, "status": c.status,
-                      "unit": c.unit, "note": c.note})
-    if cells:
-        db["report_cells"].insert_all(cells)
-    checks = [{"report_id": report_id, "identity": c.id, "column_key": c.column, "lhs": c.lhs,
-               "rhs": c.rhs, "ok": int(c.ok)} for c in report.checks]
-    if checks:
-        db["identity_checks"].insert_all(checks, replace=True)
+    """Cells, checks, summaries, texts and the search entry of one report.
+
+    Plain executemany with fixed statements: this runs for every report of every crawl and
+    every reparse, where per-row table introspection would cost more than the parse.
+    """
+    conn = db.conn
+    conn.executemany(_insert_sql("report_cells", _CELL_COLUMNS), [
+        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note)
+        for key, c in report.cells.items()])
+    conn.executemany(_insert_sql("identity_checks", _CHECK_COLUMNS), [
+        (report_id, c.id, c.column, c.lhs, c.rhs, int(c.ok)) for c in report.checks])
     values = {k: c.value for k, c in report.cells.items()}
     if report.cells:
-        db["report_totals"].insert(_totals(report_id, values), replace=True)
-        apps = [_applicant_row(report_id, a, values) for a in APPLICANTS
-                if f"applications.{a}.new_received" in values]
+        apps = _applicant_rows(report_id, values)
+        totals = _totals(report_id, values, apps.get("total"))
+        conn.execute(_insert_sql("report_totals", list(totals)), list(totals.values()))
         if apps:
-            db["report_applicants"].insert_all(apps, replace=True)
-    db["report_texts"].insert({"report_id": report_id, **{k: report.sections.get(k) for k in
-                                                          ("overview", "problems", "other")},
-                               "full_text": report.text}, replace=True)
-    db.execute("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)",
-               [report_id, cjk.tokens(" ".join(filter(None, [report.title, report.agency]))),
-                cjk.tokens(report.text)])
+            rows = list(apps.values())
+            conn.executemany(_insert_sql("report_applicants", list(rows[0])), [list(a.values()) for a in rows])
+    conn.execute(_insert_sql("report_texts", ["report_id", "overview", "problems", "other", "full_text"]),
+                 [report_id, *(report.sections.get(k) for k in ("overview", "problems", "other")), report.text])
 
 
-def _sum(values: dict, prefix: str) -> float | None:
-    parts = [v for k, v in values.items() if k.startswith(prefix) and not k.endswith(".subtotal")]
-    nums = [v for v in parts if v is not None]
-    return sum(nums) if nums else None
+def refresh_search(db: sqlite_utils.Database) -> int:
+    """Index every report not yet in the full-text index; returns how many were added.
+
+    Indexing is a separate step (after a crawl, after a reparse) rather than part of storing
+    a report: FTS5 inserts cost more than the rest of the store, and the published copy is
+    only swapped in once the index is complete.
+    """
+    rows = db.execute(
+        "SELECT r.id, r.title, r.agency, t.full_text FROM reports r LEFT JOIN report_texts t ON t.report_id = r.id "
+        "WHERE r.id NOT IN (SELECT rowid FROM report_search)").fetchall()
+    with transaction(db):
+        db.conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)", [
+            (rid, cjk.tokens(" ".join(filter(None, [title, agency]))), cjk.tokens(text or ""))
+            for rid, title, agency, text in rows])
+    return len(rows)
 
 
-def _applicant_row(report_id: int, a: str, values: dict) -> dict:
-    p = f"applications.{a}."
-    other = values.get(p + "results.other.total")
-    if other is None:
-        other = _sum(values, p + "results.other.")
-    return {
-        "report_id": report_id, "applicant": a,
-        "new_received": values.get(p + "new_received"),
-        "carried_over": values.get(p + "carried_over"),
-        "granted": values.get(p + "results.granted"),
-        "partially_granted": values.get(p + "results.partially_granted"),
-        "denied": _sum(values, p + _DENIED),
-        "unable": _sum(values, p + _UNABLE),
-        "not_processed": _sum(values, p + _NOT_PROCESSED),
-        "other_processing": other,
-        "results_total": values.get(p + "results.total"),
-        "carried_forward": values.get(p + "carried_forward"),
-    }
+_GROUPS = ("results.denied.", "results.unable.", "results.not_processed.", "results.other.")
 
 
-def _totals(report_id: int, values: dict) -> dict:
-    t = _applicant_row(report_id, "total", values)
+def _applicant_rows(report_id: int, values: dict) -> dict[str, dict]:
+    """Per applicant type: its headline rows and the sums of each result group, in one pass."""
+    by_applicant: dict[str, dict] = {}
+    sums: dict[tuple[str, str], float] = {}
+    for key, v in values.items():
+        if not key.startswith("applications."):
+            continue
+        _, row, applicant = split_key(key)
+        by_applicant.setdefault(applicant, {})[row] = v
+        if v is not None and not row.endswith(".subtotal") and row != "results.other.total":
+            for g in _GROUPS:
+                if row.startswith(g):
+                    sums[(applicant, g)] = sums.get((applicant, g), 0) + v
+    out = {}
+    for a in APPLICANTS:
+        rows = by_applicant.get(a)
+        if rows is None or "new_received" not in rows:
+            continue
+        other = rows.get("results.other.total")
+        out[a] = {
+            "report_id": report_id, "applicant": a,
+            "new_received": rows.get("new_received"), "carried_over": rows.get("carried_over"),
+            "granted": rows.get("results.granted"), "partially_granted": rows.get("results.partially_granted"),
+            "denied": sums.get((a, _GROUPS[0])), "unable": sums.get((a, _GROUPS[1])),
+            "not_processed": sums.get((a, _GROUPS[2])),
+            "other_processing": other if other is not None else sums.get((a, _GROUPS[3])),
+            "results_total": rows.get("results.total"), "carried_forward": rows.get("carried_forward"),
+        }
+    return out
+
+
+def _totals(report_id: int, values: dict, t: dict | None) -> dict:
+    t = t or {}
     return {
         "report_id": report_id,
-        "applications_received": t["new_received"],
-        "applications_carried_over": t["carried_over"],
-        "granted": t["granted"], "partially_granted": t["partially_granted"],
-        "denied": t["denied"], "unable": t["unable"], "not_processed": t["not_processed"],
-        "other_processing": t["other_processing"], "results_total": t["results_total"],
-        "carried_forward": t["carried_forward"],
+        "applications_received": t.get("new_received"),
+        "applications_carried_over": t.get("carried_over"),
+        "granted": t.get("granted"), "partially_granted": t.get("partially_granted"),
+        "denied": t.get("denied"), "unable": t.get("unable"), "not_processed": t.get("not_processed"),
+        "other_processing": t.get("other_processing"), "results_total": t.get("results_total"),
+        "carried_forward": t.get("carried_forward"),
         "admin_review_total": values.get("appeals.admin_review.total"),
         "litigation_direct_total": values.get("appeals.litigation_direct.total"),
         "litigation_after_review_total": values.get("appeals.litigation_after_review.total"),

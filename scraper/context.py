@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from archive import BlobStore, WarcArchive, recover_open_files
-from pipelines.db import ensure_portals, ensure_schema, open_db
+from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
 
 from . import registry
 
@@ -49,6 +49,7 @@ class CrawlContext:
         self.db_path = Path(settings.get("ZFXXGK_DB"))
         self.archive_root = Path(settings.get("ZFXXGK_ARCHIVE"))
         self.recheck_days = settings.getfloat("ZFXXGK_RECHECK_DAYS", 30)
+        self.full = settings.getbool("ZFXXGK_FULL", False)
         self.trigger = settings.get("ZFXXGK_TRIGGER", "manual")
         self.portals = registry.load(settings.get("ZFXXGK_PORTALS") or None,
                                      settings.getlist("ZFXXGK_ONLY") or None)
@@ -60,7 +61,7 @@ class CrawlContext:
             log.warning("finished %d WARC file(s) left open by a killed run", len(recovered))
         self._close_dead_runs()
         now = utcnow()
-        with self.db.atomic():
+        with transaction(self.db):
             ensure_portals(self.db, [p.as_row() for p in self.portals], now)
             self.run_id = self.db["crawl_runs"].insert({
                 "started_at": now, "status": "running", "trigger": self.trigger, "pid": os.getpid(),
@@ -71,6 +72,17 @@ class CrawlContext:
                                 max_bytes=settings.getint("ZFXXGK_WARC_MAX_BYTES", 100 * 2**20))
         self.counters: dict[str, PortalCounters] = defaultdict(PortalCounters)
         self.known = self._known_urls()
+        self.complete = self._completely_crawled()
+
+    _FETCH = ("run_id", "portal_id", "url", "method", "status", "content_type", "length", "sha256",
+              "fetched_at", "kind", "rendered", "warc_file", "warc_offset", "warc_length", "note")
+
+    def record_fetch(self, **row) -> None:
+        """One row of `fetches` (every response, and every request that got none)."""
+        row = {"run_id": self.run_id, "fetched_at": utcnow(), **row}
+        self.db.conn.execute(
+            f"INSERT INTO fetches ({', '.join(self._FETCH)}) VALUES ({', '.join('?' * len(self._FETCH))})",
+            [row.get(k) for k in self._FETCH])
 
     def _close_dead_runs(self) -> None:
         """A run still 'running' whose process is gone was killed: say so in its record."""
@@ -84,6 +96,17 @@ class CrawlContext:
         """URL -> (verdict, checked_at) of report pages judged before, so a nightly run skips them."""
         rows = self.db.execute("SELECT url, verdict, checked_at FROM url_state WHERE verdict IS NOT NULL").fetchall()
         return {u: (v, c) for u, v, c in rows}
+
+    def _completely_crawled(self) -> set[str]:
+        """Portals crawled to the end at least once: their listings can be read incrementally."""
+        rows = self.db.execute(
+            "SELECT DISTINCT pr.portal_id FROM portal_runs pr JOIN crawl_runs cr ON cr.id = pr.run_id "
+            "WHERE pr.status IN ('ok', 'empty') AND cr.finish_reason = 'finished'").fetchall()
+        return {r[0] for r in rows}
+
+    def incremental(self, portal_id: str) -> bool:
+        """Whether to stop paging through a listing once a page shows nothing new."""
+        return not self.full and portal_id in self.complete
 
     def is_due(self, url: str) -> bool:
         """Whether a report URL should be fetched: never judged, or not re-checked for a while."""

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.parser import Report
+from pipelines.ingest import Outcome
 
 
 @dataclass
 class ReportItem:
-    """A page or document confirmed to be an annual report, with what the parser read from it."""
+    """A page or document confirmed to be an annual report, already archived and stored by
+    `pipelines.ingest` (in a worker process); the item carries what happened to it."""
 
     portal_id: str
     url: str
     link_title: str
-    body: bytes
-    content_type: str
-    report: Report
-    content_hash: str
+    outcome: Outcome
     fetched_at: str
 
 

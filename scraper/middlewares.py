@@ -4,6 +4,7 @@ conditional requests that let a nightly re-crawl cost 304s instead of pages."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from urllib.parse import urlsplit
 
@@ -82,6 +83,10 @@ class ConditionalRequestMiddleware:
         return context_for(self.crawler)
 
     def process_request(self, request):
+        if request.url.endswith("/robots.txt"):
+            # robots.txt is re-read every run: a 304 keeps that cheap
+            request.meta.setdefault("kind", "robots")
+            request.meta.setdefault("conditional", True)
         if not request.meta.get("conditional") or request.meta.get("playwright"):
             return None
         row = self.ctx.db.execute("SELECT etag, last_modified, sha256 FROM url_state WHERE url = ? AND status = 200",
@@ -109,21 +114,30 @@ class ConditionalRequestMiddleware:
                 return cls(url=request.url, status=200, headers=headers, body=body, request=request,
                            flags=["not_modified"])
             return response
-        if response.status == 200 and request.meta.get("kind") in ("listing", "nav", "report") \
+        if response.status == 200 and request.meta.get("kind") in ("listing", "nav", "report", "robots") \
                 and "playwright" not in response.flags:
             self._remember(request, response)
         return response
 
     def _remember(self, request, response: Response) -> None:
-        sha, _ = self.ctx.blobs.put(response.body)
+        if request.meta.get("kind") == "report":
+            # report bodies are stored by the ingest worker if they are reports; a rejected
+            # page is not kept as a blob (the WARC has it), so it is simply fetched again
+            sha = hashlib.sha256(response.body).hexdigest()
+        else:
+            sha, _ = self.ctx.blobs.put(response.body)
         now = utcnow()
         h = response.headers
-        old = self.ctx.db.execute("SELECT sha256 FROM url_state WHERE url = ?", [request.url]).fetchone()
-        self.ctx.db["url_state"].upsert({
-            "url": request.url, "kind": request.meta.get("kind"),
-            "etag": (h.get(b"ETag") or b"").decode("latin-1") or None,
-            "last_modified": (h.get(b"Last-Modified") or b"").decode("latin-1") or None,
-            "sha256": sha, "content_type": (h.get(b"Content-Type") or b"").decode("latin-1") or None,
-            "status": 200, "checked_at": now,
-            **({"changed_at": now} if not old or old[0] != sha else {}),
-        }, pk="url")
+
+        def header(name: bytes):
+            return (h.get(name) or b"").decode("latin-1") or None
+
+        self.ctx.db.conn.execute(
+            "INSERT INTO url_state (url, kind, etag, last_modified, sha256, content_type, status, checked_at, "
+            "changed_at) VALUES (?, ?, ?, ?, ?, ?, 200, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+            "kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified, "
+            "changed_at = CASE WHEN url_state.sha256 IS excluded.sha256 THEN url_state.changed_at ELSE excluded.changed_at END, "
+            "sha256 = excluded.sha256, content_type = excluded.content_type, status = 200, "
+            "checked_at = excluded.checked_at",
+            [request.url, request.meta.get("kind"), header(b"ETag"), header(b"Last-Modified"), sha,
+             header(b"Content-Type"), now, now])

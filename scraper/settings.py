@@ -21,7 +21,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per download slot, and every portal (host:port) is one slot
 DOWNLOAD_DELAY = float(os.environ.get("ZFXXGK_DOWNLOAD_DELAY", "1.0"))
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -45,9 +45,11 @@ ZFXXGK_DB = os.environ.get("ZFXXGK_DB", str(Path("data") / "zfxxgk.db"))
 ZFXXGK_ARCHIVE = os.environ.get("ZFXXGK_ARCHIVE", str(Path("data") / "archive"))
 ZFXXGK_PORTALS = os.environ.get("ZFXXGK_PORTALS", "")  # blank: the shipped registry
 ZFXXGK_ONLY: list[str] = []
-ZFXXGK_RECHECK_DAYS = 30  # known report pages are re-validated this often (re-publication check)
+ZFXXGK_RECHECK_DAYS = float(os.environ.get("ZFXXGK_RECHECK_DAYS", "30"))  # known report pages are re-validated this often
+ZFXXGK_FULL = False  # page through every listing even when its first page shows nothing new
 ZFXXGK_WARC_MAX_BYTES = 100 * 2**20
 ZFXXGK_TRIGGER = "manual"
+ZFXXGK_PARSE_WORKERS = max(1, (os.cpu_count() or 2) - 1)  # parser processes beside the crawl
 
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.PortalSlotMiddleware": 50,

@@ -54,19 +54,40 @@ archive_option = click.option("--archive", type=click.Path(path_type=Path), defa
               help="Seconds between requests to one portal (default 1.0 with AutoThrottle; 0 for local portals).")
 @click.option("--recheck-days", type=float, default=None,
               help="Re-validate known report pages older than this (default 30; 0 = all).")
+@click.option("--full", is_flag=True,
+              help="Page through every listing to its end, even where the first page shows nothing new.")
 @click.option("--trigger", default="manual", hidden=True)
 @click.option("--log-level", default=None, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(portals, db, archive, only, delay, recheck_days, trigger, log_level):
+def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_level):
     """Crawl the portals: fetch, archive to WARC, parse, store.
 
     Prints the run's summary; exits 1 if every portal failed.
     """
     from .crawl import run_crawl
+    from .lock import LockBusy, RunLock
 
-    run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,
-                    trigger=trigger, recheck_days=recheck_days, log_level=log_level)
+    try:
+        with RunLock(Path(db).parent / "zfxxgk.lock", "crawl"):
+            run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,
+                            trigger=trigger, recheck_days=recheck_days, full=full, log_level=log_level)
+    except LockBusy as exc:
+        click.echo(f"zfxxgk crawl: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"run {run.get('id')}: {run.get('status')}: {run.get('summary')}")
     sys.exit(1 if run.get("status") in ("failed", "aborted") else 0)
+
+
+@cli.command()
+@db_option
+@click.option("--nights", type=int, default=3, show_default=True,
+              help="Alarm when a portal failed (or found nothing) this many runs in a row.")
+@click.option("--max-silence-hours", type=float, default=36, show_default=True,
+              help="Alarm when no crawl finished for this long.")
+def status(db, nights, max_silence_hours):
+    """The last runs and the portals in alarm; exits 1 when there is an alarm."""
+    from .status import print_status
+
+    sys.exit(print_status(db, nights, max_silence_hours, Path(db).parent / "zfxxgk.lock"))
 
 
 @cli.command()
@@ -100,42 +121,45 @@ def serve(db, archive, host, port, immutable):
 
 
 @cli.command()
-@db_option
-@archive_option
-@click.option("--data", type=click.Path(path_type=Path), default=Path("data/demo"), show_default=True,
-              help="Where the demo registry and manifest are written.")
+@click.option("--data", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
+              help="Data folder: database, archive, published copy, logs.")
 @click.option("--port-base", type=int, default=8711, show_default=True,
               help="First port of the demo portals (fixed, so a second demo run is incremental).")
-@click.option("--serve/--no-serve", default=True, help="Serve the result with Datasette afterwards.")
+@click.option("--serve/--no-serve", default=True, help="Serve the published copy with Datasette afterwards.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Datasette's port.")
-def demo(db, archive, data, port_base, serve, port):
-    """Start the bundled demo portals, crawl them, parse, and serve the archive.
+def demo(data, port_base, serve, port):
+    """Start the bundled demo portals, run a nightly cycle on them, serve the result.
 
-    Works with no internet: the portals run on 127.0.0.1.
+    Works with no internet: the portals run on 127.0.0.1. The cycle is the scheduler's own
+    (crawl, re-parse, index, publish), so the demo is the nightly job in miniature.
     """
-    import subprocess
+    import logging
 
     from demo.__main__ import write_outputs
     from demo.server import Network
     from demo.sites import demo_sites
 
+    from .config import Paths
+    from .cycle import CycleConfig, run_cycle
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    paths = Paths(data)
     net = Network(demo_sites(), base_port=port_base).start()
-    write_outputs(net, data)
+    write_outputs(net, data / "demo")
     click.echo(f"demo portals on 127.0.0.1:{port_base}-{port_base + len(net.sites) - 1} "
-               f"(registry {data / 'portals.csv'})")
+               f"(registry {data / 'demo' / 'portals.csv'}); crawling ...")
     try:
-        proc = subprocess.run([sys.executable, "-m", "zfxxgk.cli", "crawl", "--portals", str(data / "portals.csv"),
-                               "--db", str(db), "--archive", str(archive), "--delay", "0",
-                               "--trigger", "demo", "--log-level", "WARNING"])
-        if proc.returncode not in (0,):
-            click.echo("the crawl reported failures (see above); serving what was archived", err=True)
+        result = run_cycle(CycleConfig(paths=paths, portals=data / "demo" / "portals.csv", delay=0, trigger="demo"))
+        click.echo(f"cycle {result.status}: {result.message}")
         from .status import print_reports
 
-        print_reports(db)
-        if serve:
+        print_reports(paths.db)
+        if serve and paths.published.exists():
             from .serve import serve_datasette
 
-            serve_datasette(db=db, archive=archive, host="127.0.0.1", port=port)
+            serve_datasette(db=paths.published, archive=paths.archive, host="127.0.0.1", port=port,
+                            immutable=True, replace_process=False)
+        sys.exit(result.exit_code)
     finally:
         net.stop()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def crawl_settings(*, db: Path, archive: Path, portals: Path | None, only: list[str] | None,
-                   delay: float | None, trigger: str, recheck_days: float | None,
+                   delay: float | None, trigger: str, recheck_days: float | None, full: bool = False,
                    log_level: str | None = None, log_file: Path | None = None) -> dict:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
     from scrapy.utils.project import get_project_settings
@@ -22,12 +22,13 @@ def crawl_settings(*, db: Path, archive: Path, portals: Path | None, only: list[
     settings.set("ZFXXGK_PORTALS", str(portals) if portals else "")
     settings.set("ZFXXGK_ONLY", list(only or []))
     settings.set("ZFXXGK_TRIGGER", trigger)
+    settings.set("ZFXXGK_FULL", full)
     if recheck_days is not None:
         settings.set("ZFXXGK_RECHECK_DAYS", recheck_days)
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay)
         settings.set("AUTOTHROTTLE_START_DELAY", delay)
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", delay > 0)
+        settings.set("DOWNLOAD_DELAY_JITTER", 0.5 if delay > 0 else 0)
         if delay == 0:
             # local demo and test portals: no politeness delay, no backoff waits
             settings.set("AUTOTHROTTLE_ENABLED", False)
@@ -44,6 +45,7 @@ def run_crawl(**kwargs) -> dict:
     from scrapy.crawler import AsyncCrawlerProcess
 
     from pipelines.db import open_db
+    from pipelines.store import refresh_search
 
     settings = crawl_settings(**kwargs)
     process = AsyncCrawlerProcess(settings)
@@ -54,4 +56,7 @@ def run_crawl(**kwargs) -> dict:
     db = open_db(kwargs["db"])
     if run_id is None:
         return {"status": "failed", "summary": "the crawl did not start (see the log)"}
-    return dict(db["crawl_runs"].get(run_id))
+    indexed = refresh_search(db)
+    run = dict(db["crawl_runs"].get(run_id))
+    run["summary"] = f"{run['summary']}; {indexed} reports added to the search index"
+    return run

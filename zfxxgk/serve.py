@@ -55,15 +55,31 @@ def datasette_env(archive: Path) -> dict:
     return {**os.environ, "ZFXXGK_ARCHIVE": str(Path(archive).resolve())}
 
 
-def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable: bool = False) -> int:
-    """Run Datasette in the foreground until interrupted."""
+def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable: bool = False,
+                    replace_process: bool = True) -> int:
+    """Run Datasette in the foreground until interrupted.
+
+    replace_process: become the Datasette process (exec), so signals reach it directly;
+    otherwise run it as a child and stop it when interrupted (the demo keeps its portals
+    running in this process meanwhile).
+    """
     from pipelines.db import ensure_schema, open_db
 
     check_db_name(db)
     ensure_schema(open_db(db))
+    args = datasette_args(db, host=host, port=port, immutable=immutable)
     print(f"serving {db} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    if replace_process:
+        os.execve(args[0], args, datasette_env(archive))
+    child = subprocess.Popen(args, env=datasette_env(archive))
     try:
-        return subprocess.call(datasette_args(db, host=host, port=port, immutable=immutable),
-                               env=datasette_env(archive))
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()

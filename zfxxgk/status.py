@@ -20,3 +20,34 @@ def print_reports(db_path: Path) -> None:
     for portal, agency, year, tpl, status, cells, bad in rows:
         click.echo(f"  {portal or '':14} {(agency or '')[:20]:22} {year or '':>4} {tpl or '':8} {status:18} "
                    f"{cells or 0:>5} {bad or 0:>10}")
+
+
+def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path: Path | None = None) -> int:
+    """The last runs and every alarm; returns 1 if there is an alarm (for cron mail, monitors)."""
+    from datetime import timedelta
+
+    from .health import alarms
+    from .lock import holder
+
+    db = open_db(db_path)
+    ensure_schema(db)
+    running = holder(lock_path) if lock_path else None
+    if running:
+        click.echo(f"running now: {running}")
+    click.echo("last crawl runs:")
+    for rid, started, finished, status, summary in db.execute(
+            "SELECT id, started_at, finished_at, status, summary FROM crawl_runs ORDER BY id DESC LIMIT 5"):
+        click.echo(f"  run {rid:>4}  {started[:19]}  {status:9} {summary or ''}")
+    cycles = db.execute("SELECT id, started_at, status, message FROM cycles ORDER BY id DESC LIMIT 5").fetchall()
+    if cycles:
+        click.echo("last cycles:")
+        for cid, started, status, message in cycles:
+            click.echo(f"  cycle {cid:>3}  {started[:19]}  {status:12} {message or ''}")
+    found = alarms(db, nights=nights, max_silence=timedelta(hours=max_silence_hours))
+    if not found:
+        click.echo("no alarms")
+        return 0
+    click.echo(f"ALARMS ({len(found)}):")
+    for a in found:
+        click.echo(f"  [{a.kind}] {a.portal + ': ' if a.portal else ''}{a.message}")
+    return 1

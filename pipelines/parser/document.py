@@ -18,6 +18,9 @@ from w3lib.encoding import html_to_unicode
 from . import labels
 from .normalize import clean_text, label_key
 
+# Plain etree elements: lxml.html's element classes cost a Python lookup per node
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+
 MAX_ROWS = 400  # per table; real report tables have about 30
 MAX_COLS = 64
 MAX_SPAN = 64
@@ -95,7 +98,7 @@ def looks_like_html(text: str) -> bool:
 def html_blocks(text: str) -> tuple[list[Block], etree._Element | None]:
     """Parse HTML text into blocks. Returns (blocks, root)."""
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return [], None
     blocks: list[Block] = []
@@ -155,26 +158,20 @@ def _has_nested_table(table) -> bool:
 
 
 def _span(el, name: str) -> int:
+    raw = el.get(name)
+    if raw is None:
+        return 1
     try:
-        v = int(str(el.get(name, "1")).strip().split(".")[0] or 1)
+        v = int(raw.strip().split(".")[0] or 1)
     except ValueError:
         return 1
     return max(1, min(v, MAX_SPAN))
 
 
 def _cell_text(td) -> str:
-    parts = []
-    for node in td.iter():
-        tag = node.tag if isinstance(node.tag, str) else None
-        if tag and tag.lower() in _SKIP_TAGS:
-            continue
-        if node is not td and tag and tag.lower() in ("br", "p", "div") and parts:
-            parts.append(" ")
-        if tag and node.text:
-            parts.append(node.text)
-        if node is not td and node.tail:
-            parts.append(node.tail)
-    return clean_text("".join(parts))
+    # libxml2's own text serialisation: labels split over <span>s and <br>s join up
+    # ("本年新<br>制作数量" -> "本年新制作数量"), which is what label matching wants
+    return clean_text(etree.tostring(td, method="text", encoding="unicode", with_tail=False))
 
 
 def table_grid(table, index: int) -> Grid:

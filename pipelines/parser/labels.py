@@ -132,8 +132,11 @@ T3_HEADER_CORES = ("自然人", "商业企业", "科研机构", "法人或其他
                    "社会公益", "法律服务机构")
 
 
+_T3_HEADER = re.compile("|".join(T3_HEADER_CORES))
+
+
 def is_t3_header(keys: list[str]) -> bool:
-    return any(c in k for k in keys for c in T3_HEADER_CORES)
+    return bool(_T3_HEADER.search("|".join(keys)))
 
 
 def is_t3_row_label(key: str) -> bool:
@@ -277,8 +280,11 @@ T4_DEFAULT_COLUMNS = [f"{b}.{o}" for b in T4_BLOCKS for o in T4_OUTCOMES]
 T4_HEADER_CORES = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "直接起诉", "复议后起诉", "尚未审结")
 
 
+_T4_HEADER = re.compile("|".join(T4_HEADER_CORES))
+
+
 def is_t4_header(keys: list[str]) -> bool:
-    return any(c in k for k in keys for c in T4_HEADER_CORES)
+    return bool(_T4_HEADER.search("|".join(keys)))
 
 
 def t4_block(path_keys: list[str]) -> str | None:

@@ -35,6 +35,13 @@ def label_key(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Display form: NFKC (full-width digits and brackets become ASCII) and collapsed spaces."""
+    if len(text) <= 80:  # table cells and headings repeat across reports
+        return _clean_short(text)
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@lru_cache(maxsize=65536)
+def _clean_short(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 

@@ -112,7 +112,7 @@ def _head(root) -> tuple[dict[str, str], str]:
         if name and el.get("content"):
             tags.setdefault(name, el.get("content").strip())
     title_el = root.find(".//title")
-    title = title_el.text_content().strip() if title_el is not None else ""
+    title = "".join(title_el.itertext()).strip() if title_el is not None else ""
     return tags, " ".join(title.split())
 
 

@@ -35,6 +35,19 @@ def _clean(raw: str) -> str:
 
 def parse_cell(raw: str, *, signed: bool = False, amount: bool = False,
                header_unit: str | None = None) -> tuple[Cell, list[str]]:
+    value, status, unit, note, warnings = _parse(raw, signed, amount, header_unit)
+    return Cell(value, raw, status, unit=unit, note=note), list(warnings)
+
+
+@lru_cache(maxsize=65536)
+def _parse(raw: str, signed: bool, amount: bool, header_unit: str | None):
+    """The same printed text in the same kind of column always means the same thing."""
+    cell, warnings = _parse_uncached(raw, signed=signed, amount=amount, header_unit=header_unit)
+    return cell.value, cell.status, cell.unit, cell.note, tuple(warnings)
+
+
+def _parse_uncached(raw: str, *, signed: bool, amount: bool,
+                    header_unit: str | None) -> tuple[Cell, list[str]]:
     """Parse one printed cell. Returns the Cell and warnings about it.
 
     signed: the column is 本年增/减, where a sign is meaningful.

@@ -13,6 +13,8 @@ import logging
 
 from scrapy import signals
 
+from pipelines.db import transaction
+
 from ..context import context_for, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ class RunLog:
         totals = {"pages": 0, "bytes": 0, "not_modified": 0, "reports_found": 0, "new_reports": 0,
                   "new_versions": 0, "errors": 0}
         statuses = []
-        with ctx.db.atomic():
+        with transaction(ctx.db):
             for portal in ctx.portals:
                 c = ctx.counters[portal.id]
                 status = portal_status(c)

@@ -65,14 +65,13 @@ class WarcExtension:
             c.bytes += len(response.body)
             if response.status == 304:
                 c.not_modified += 1
-        ctx.db["fetches"].insert({
-            "run_id": ctx.run_id, "portal_id": portal.id if portal else None, "url": response.url,
-            "method": request.method, "status": response.status,
-            "content_type": (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
-            "length": len(response.body), "sha256": hashlib.sha256(response.body).hexdigest(),
-            "fetched_at": utcnow(), "kind": kind, "rendered": int("playwright" in response.flags),
-            "warc_file": ref[0], "warc_offset": ref[1], "warc_length": ref[2],
-        })
+        ctx.record_fetch(
+            portal_id=portal.id if portal else None, url=response.url, method=request.method,
+            status=response.status,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            length=len(response.body), sha256=hashlib.sha256(response.body).hexdigest(),
+            kind=kind, rendered=int("playwright" in response.flags),
+            warc_file=ref[0], warc_offset=ref[1], warc_length=ref[2])
 
     def spider_closed(self, spider, reason):
         self.ctx.warc.close()

@@ -13,19 +13,19 @@ Nothing here is specific to one portal: a new portal is a registry row.
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import logging
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from pipelines.parser import parse_document, sniff
-from pipelines.parser.meta import parse_title
-from pipelines.parser.sniff import BINARY_FORMATS
-from pipelines.store import content_hash
+from pipelines.ingest import REPORT, Candidate, ingest
 
 from .. import links
 from ..context import context_for, utcnow
@@ -46,6 +46,24 @@ class PortalSpider(scrapy.Spider):
         self.listing_pages: dict[str, int] = defaultdict(int)
         self.nav_pages: dict[str, int] = defaultdict(int)
         self.report_urls: dict[str, set[str]] = defaultdict(set)
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def in_worker(self, fn, *args):
+        """Run CPU work (parsing, storing) in a worker process, so downloads go on meanwhile.
+
+        The number of workers is ZFXXGK_PARSE_WORKERS (default: all cores but the crawl's;
+        0 runs it in-process).
+        """
+        workers = self.settings.getint("ZFXXGK_PARSE_WORKERS", max(1, (os.cpu_count() or 2) - 1))
+        if workers <= 0:
+            return fn(*args)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def closed(self, reason):
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def ctx(self):
@@ -70,6 +88,7 @@ class PortalSpider(scrapy.Spider):
                               dont_filter=render, **kwargs)
 
     def report_request(self, portal: Portal, url: str, title: str):
+        """A request for a report link, unless it was seen this run or is archived and not due."""
         seen = self.report_urls[portal.id]
         if url in seen:
             return
@@ -86,20 +105,26 @@ class PortalSpider(scrapy.Spider):
         portal = self.portal(response)
         if not isinstance(response, TextResponse):
             return
+        page_links = list(self.page_links(response))
         rendered = "playwright" in response.flags
-        if not rendered and portal.render != "static" and (portal.render == "js" or needs_rendering(response)):
+        if not rendered and portal.render != "static" and (
+                portal.render == "js" or needs_rendering(response, len(page_links))):
             yield self.page_request(portal, response.url, response.meta["kind"],
                                     response.meta.get("nav_depth", 0), render=True)
             return
-        found = 0
-        page_links = list(self.page_links(response))
+        found = due = 0
         for url, text in page_links:
             if not links.same_site(portal.netloc, url):
                 continue
             if links.is_report_title(text):
                 found += 1
-                yield from self.report_request(portal, url, text)
-        yield from self.listing_requests(response, portal)
+                for request in self.report_request(portal, url, text):
+                    due += 1
+                    yield request
+        # New reports are listed first: once a portal has been crawled to the end, a listing page
+        # with nothing new means the pages after it hold nothing new either (--full reads them all).
+        if due or not found or not self.ctx.incremental(portal.id):
+            yield from self.listing_requests(response, portal)
         if found == 0:
             yield from self.nav_requests(response, portal, page_links)
 
@@ -125,44 +150,34 @@ class PortalSpider(scrapy.Spider):
         if self.listing_pages[portal.id] >= self.max_listing_pages or not links.same_site(portal.netloc, url):
             return None
         self.listing_pages[portal.id] += 1
-        render = "playwright" in response.flags
+        # further pages of a rendered listing need the browser too; POSTs never go through it
+        render = "playwright" in response.flags and kwargs.get("method", "GET") == "GET"
         return self.page_request(portal, url, "listing", response.meta.get("nav_depth", 0), render=render, **kwargs)
 
     def nav_requests(self, response, portal: Portal, page_links):
         return iter(())
 
     # -- report pages -----------------------------------------------------------------------
-    def parse_report(self, response):
+    async def parse_report(self, response):
         portal = self.portal(response)
         link_title = response.meta.get("link_title", "")
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        body = response.body
-        fmt = sniff(body, response.url, content_type)
-        report = parse_document(body, url=response.url, content_type=content_type)
-        if fmt in BINARY_FORMATS:
-            if not links.is_report_title(link_title):
-                yield RejectedItem(portal.id, response.url, link_title, f"{fmt} file behind a non-report title")
-                return
-            parsed = parse_title(link_title)
-            if parsed:
-                report.year = report.year or parsed[0]
-                report.agency = report.agency or parsed[1]
-            report.title = report.title or link_title
-            report.reason += "; identified as a report by its link title"
-        elif not report.is_report:
-            yield RejectedItem(portal.id, response.url, link_title, f"{report.parse_status}: {report.reason}")
+        candidate = Candidate(
+            db_path=str(self.ctx.db_path.resolve()), archive=str(self.ctx.archive_root.resolve()),
+            portal_id=portal.id, url=response.url, link_title=link_title, body=response.body,
+            content_type=content_type, run_id=self.ctx.run_id, fetched_at=utcnow(),
+            link_says_report=links.is_report_title(link_title))
+        outcome = await self.in_worker(ingest, candidate)
+        if outcome.verdict != REPORT:
+            yield RejectedItem(portal.id, response.url, link_title, outcome.reason)
             return
-        elif report.title and links.is_decoy_title(report.title):
-            yield RejectedItem(portal.id, response.url, link_title, f"decoy: {report.title}")
-            return
-        chash = content_hash(report, hashlib.sha256(body).hexdigest())
-        yield ReportItem(portal.id, response.url, link_title, body, content_type, report, chash, utcnow())
-        if fmt in ("html", "text") and isinstance(response, TextResponse):
+        yield ReportItem(portal.id, response.url, link_title, outcome, candidate.fetched_at)
+        if outcome.source_format in ("html", "text") and isinstance(response, TextResponse):
             for url, text in self.page_links(response):
                 if links.is_attachment_link(url, text) and links.same_site(portal.netloc, url):
                     yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_error, meta={
                         "portal": portal.id, "kind": "attachment", "report_url": response.url,
-                        "report_content_hash": chash, "link_text": text})
+                        "report_content_hash": outcome.content_hash, "link_text": text})
 
     def parse_attachment(self, response):
         yield AttachmentItem(
@@ -184,10 +199,8 @@ class PortalSpider(scrapy.Spider):
             message = f"HTTP {response.status} {request.url}"
         else:
             message = f"{failure.type.__name__}: {failure.getErrorMessage()} ({request.url})"
-            self.ctx.db["fetches"].insert({
-                "run_id": self.ctx.run_id, "portal_id": portal_id, "url": request.url,
-                "method": request.method, "status": None, "fetched_at": utcnow(),
-                "kind": request.meta.get("kind"), "note": message[:500]})
+            self.ctx.record_fetch(portal_id=portal_id, url=request.url, method=request.method,
+                                  status=None, kind=request.meta.get("kind"), note=message[:500])
         if portal_id:
             self.ctx.counters[portal_id].error(message)
         log.warning("portal %s: %s", portal_id, message)

@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 
 from archive import BlobStore
-from pipelines.db import ensure_portals, ensure_schema, open_db
+from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
 from pipelines.parser import parse_document, sniff
-from pipelines.store import content_hash, save_report
+from pipelines.store import content_hash, refresh_search, save_report
 from tests.conftest import sample_bytes
 
 FJ_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202301/t20230113_1794760.htm"
@@ -47,7 +47,7 @@ def _store(db, blobs, *, portal, url, body, run_id, seen_at, content_type="text/
         db["documents"].insert({"sha256": sha, "size": len(body), "format": sniff(body, url, content_type),
                                 "content_type": content_type, "first_seen_at": seen_at, "first_url": url})
     report = parse_document(body, url=url, content_type=content_type)
-    with db.atomic():
+    with transaction(db):
         return save_report(db, portal_id=portal, url=url, link_title=report.title, document_sha256=sha,
                            report=report, run_id=run_id, seen_at=seen_at, chash=content_hash(report, sha))
 
@@ -101,6 +101,7 @@ def build_archive(base: Path) -> dict:
     evil = b"<html><body><p>x</p><script>document.title='pwned'</script></body></html>"
     evil_sha, _ = blobs.put(evil)
     db["documents"].insert({"sha256": evil_sha, "size": len(evil), "format": "html", "content_type": "text/html"})
+    refresh_search(db)
     return {"db": db_path, "archive": archive, "ids": {k: v.report_id for k, v in saved.items()},
             "pdf_sha": sha, "evil_sha": evil_sha}
 

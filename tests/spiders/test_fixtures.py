@@ -9,6 +9,7 @@ and committed it: golden files are reviewed, never trusted blindly.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def spider(tmp_path_factory):
         f"{pid},{family},county,350300,{url}\n" for family, (pid, url) in PORTALS.items()), encoding="utf-8")
     crawler = get_crawler(PortalsSpider, {
         "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
-        "ZFXXGK_PORTALS": str(registry)})
+        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0})
     crawler.spider = PortalsSpider.from_crawler(crawler)
     return crawler.spider
 
@@ -62,9 +63,8 @@ def _describe(output) -> list:
                         **({"form": x.body.decode()} if x.method == "POST" else {}),
                         **({"link_title": x.meta["link_title"]} if "link_title" in x.meta else {})})
         elif isinstance(x, ReportItem):
-            out.append({"report": x.url, "agency": x.report.agency, "year": x.report.year,
-                        "parse_status": x.report.parse_status, "format_version": x.report.format_version,
-                        "cells": len(x.report.cells)})
+            out.append({"report": x.url, "agency": x.outcome.agency, "year": x.outcome.year,
+                        "parse_status": x.outcome.parse_status, "cells": x.outcome.cells})
         elif isinstance(x, (AttachmentItem, RejectedItem)):
             out.append({type(x).__name__: x.url, **({"reason": x.reason} if isinstance(x, RejectedItem) else {})})
     return out
@@ -81,8 +81,13 @@ def test_spider_on_saved_page(spider, case):
     spider.listing_pages.clear()
     spider.nav_pages.clear()
     response = _response(case, meta)
-    callback = spider.parse_report if is_report else spider.parse_page
-    got = _describe(callback(response))
+    if is_report:
+        async def collect():
+            return [x async for x in spider.parse_report(response)]
+
+        got = _describe(asyncio.run(collect()))
+    else:
+        got = _describe(spider.parse_page(response))
     expected_path = case.with_suffix(".expected.json")
     if not expected_path.exists():
         expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,174 @@
+"""One nightly cycle: crawl, re-parse what an older parser read, refresh the search index, publish.
+
+The crawl runs as a child process (`zfxxgk crawl`) with a time limit: Twisted's reactor
+cannot be restarted in one process, a hung crawl must not block the next night
+(APScheduler will not kill a job), and a crash or a browser leak dies with the child. The
+cycle holds the run lock throughout; SIGTERM is passed on to the crawl, which stops
+gracefully and records itself as aborted, and the cycle records itself as interrupted.
+Nothing is published from an interrupted or failed cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.db import ensure_schema, open_db, transaction
+from pipelines.reparse import reparse
+from pipelines.store import refresh_search
+
+from .config import Paths
+from .lock import LockBusy, RunLock
+from .publish import PublishError, publish
+
+log = logging.getLogger("zfxxgk.cycle")
+
+EXIT_OK, EXIT_FAILED, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 143
+
+
+@dataclass
+class CycleConfig:
+    paths: Paths
+    portals: Path | None = None
+    crawl_timeout: float = 6 * 3600
+    delay: float | None = None
+    trigger: str = "scheduler"
+    crawl_args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleResult:
+    status: str  # ok, nothing_new, failed, interrupted, busy
+    message: str
+    exit_code: int
+
+
+STOP = threading.Event()
+
+
+def request_stop(*_args) -> None:
+    """Signal handler: finish the cycle cleanly (the crawl is told to stop)."""
+    STOP.set()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_cycle(cfg: CycleConfig) -> CycleResult:
+    try:
+        with RunLock(cfg.paths.lock, "cycle") as lock:
+            return _cycle(cfg, lock)
+    except LockBusy as exc:
+        log.warning("%s", exc)
+        return CycleResult("busy", str(exc), EXIT_BUSY)
+
+
+def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
+    paths = cfg.paths
+    db = open_db(paths.db)
+    ensure_schema(db)
+    with transaction(db):
+        cycle_id = db.conn.execute(
+            "INSERT INTO cycles (started_at, status, trigger, pid) VALUES (?, 'running', ?, ?)",
+            [_now(), cfg.trigger, os.getpid()]).lastrowid
+    steps: dict = {}
+    log.info("cycle %s: started", cycle_id)
+
+    def finish(status: str, message: str, code: int, **fields) -> CycleResult:
+        with transaction(db):
+            db.conn.execute(
+                "UPDATE cycles SET finished_at = ?, status = ?, message = ?, steps = ?, crawl_run_id = ?, "
+                "new_reports = ?, new_versions = ?, reparsed = ?, indexed = ?, published_at = ? WHERE id = ?",
+                [_now(), status, message, json.dumps(steps, ensure_ascii=False), fields.get("crawl_run_id"),
+                 fields.get("new_reports"), fields.get("new_versions"), fields.get("reparsed"),
+                 fields.get("indexed"), fields.get("published_at"), cycle_id])
+        log.info("cycle %s: %s: %s", cycle_id, status, message)
+        return CycleResult(status, message, code)
+
+    # 1. crawl, in a child process with a time limit
+    before = db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+    cmd = [sys.executable, "-m", "zfxxgk.cli", "crawl", "--db", str(paths.db), "--archive", str(paths.archive),
+           "--trigger", cfg.trigger, *cfg.crawl_args]
+    if cfg.portals:
+        cmd += ["--portals", str(cfg.portals)]
+    if cfg.delay is not None:
+        cmd += ["--delay", str(cfg.delay)]
+    started = time.monotonic()
+    outcome = _run_child(cmd, lock.child_env(), cfg.crawl_timeout)
+    steps["crawl"] = {"exit_code": outcome, "seconds": round(time.monotonic() - started, 1)}
+    run = db.execute("SELECT id, status, new_reports, new_versions, summary FROM crawl_runs WHERE id > ? "
+                     "ORDER BY id DESC LIMIT 1", [before]).fetchone()
+    crawl_run_id, crawl_status, new_reports, new_versions, summary = run or (None, None, 0, 0, None)
+    fields = {"crawl_run_id": crawl_run_id, "new_reports": new_reports, "new_versions": new_versions}
+    if STOP.is_set():
+        return finish("interrupted", "stopped by a signal during the crawl; nothing published", EXIT_INTERRUPTED, **fields)
+    if outcome == "timeout":
+        return finish("failed", f"crawl exceeded {cfg.crawl_timeout:.0f} s and was stopped; nothing published",
+                      EXIT_FAILED, **fields)
+    if run is None or crawl_status in ("failed", "aborted", "running"):
+        return finish("failed", f"crawl {crawl_status or 'did not start'}: {summary or ''}; nothing published",
+                      EXIT_FAILED, **fields)
+
+    # 2. re-parse what an older parser version read; 3. index new texts
+    result = reparse(paths.db, paths.archive, only_outdated=True)
+    steps["reparse"] = {"reports": result.reports, "seconds": round(result.seconds, 1)}
+    indexed = refresh_search(db)
+    steps["index"] = {"added": indexed}
+    fields.update(reparsed=result.reports, indexed=indexed)
+    if STOP.is_set():
+        return finish("interrupted", "stopped by a signal before publishing", EXIT_INTERRUPTED, **fields)
+
+    # 4. publish, only if something changed (or nothing was ever published)
+    changed = (new_reports or 0) + (new_versions or 0) + result.reports
+    if changed == 0 and paths.published.exists():
+        return finish("nothing_new", f"nothing new: {summary}; the published copy is unchanged", EXIT_OK, **fields)
+    try:
+        pub = publish(paths.db, paths.published)
+    except (PublishError, OSError) as exc:
+        steps["publish"] = {"error": str(exc)}
+        return finish("failed", f"publishing failed, the previous copy stays: {exc}", EXIT_FAILED, **fields)
+    steps["publish"] = {"reports": pub.reports, "bytes": pub.size}
+    fields["published_at"] = _now()
+    return finish("ok", f"{summary}; published {pub.reports} reports", EXIT_OK, **fields)
+
+
+def _run_child(cmd: list[str], env: dict, timeout: float) -> int | str:
+    """Run the crawl; pass SIGTERM on when asked to stop; stop it at the time limit."""
+    log.info("running: %s", " ".join(cmd))
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    reader = threading.Thread(target=_relay, args=(proc,), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    forwarded = False
+    while proc.poll() is None:
+        if STOP.is_set() and not forwarded:
+            proc.send_signal(signal.SIGTERM)  # Scrapy finishes in-flight requests and closes cleanly
+            forwarded = True
+        if time.monotonic() > deadline:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            reader.join(timeout=5)
+            return "timeout"
+        time.sleep(0.2)
+    reader.join(timeout=5)
+    return proc.returncode
+
+
+def _relay(proc) -> None:
+    for line in proc.stdout:
+        log.info("crawl: %s", line.rstrip())

@@ -1,0 +1,94 @@
+"""Publishing: a checked copy of the working database, swapped in whole.
+
+Datasette never sees a database being written: the working database is copied with
+VACUUM INTO (a consistent snapshot, compacted), the copy is checked (integrity, a smoke query
+over every view, and every canned query compiled), and only then renamed over the published
+file - an atomic step. A Datasette serving the published file picks the new one up
+(datasette/plugins/zfxxgk_published.py) and keeps answering from the old one until then.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .serve import CONFIG_DIR
+
+VIEWS = ("report_overview", "applicant_breakdown", "cells_long", "portal_health")
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass
+class Published:
+    path: Path
+    reports: int
+    size: int
+
+
+def check(path: Path) -> int:
+    """Raise PublishError unless the database at `path` is sound and answers; returns #reports."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise PublishError(f"integrity check failed: {result}")
+        reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        for view in VIEWS:
+            conn.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
+        queries = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))["databases"]["zfxxgk"]["queries"]
+        _register_search_functions(conn)
+        for name, q in queries.items():
+            try:
+                conn.execute("EXPLAIN " + q["sql"], {p: "" for p in _params(q["sql"])}).fetchall()
+            except sqlite3.Error as exc:
+                raise PublishError(f"canned query {name} does not run: {exc}") from exc
+        return reports
+    finally:
+        conn.close()
+
+
+def _params(sql: str) -> set[str]:
+    import re
+
+    return set(re.findall(r":(\w+)", sql))
+
+
+def _register_search_functions(conn) -> None:
+    from pipelines import cjk
+
+    conn.create_function("cjk_query", 1, cjk.match_query)
+    conn.create_function("cjk_snippet", 2, lambda t, q: cjk.snippet(t or "", q or ""))
+
+
+def publish(db: Path, published: Path) -> Published:
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(published.name + ".new")
+    if tmp.exists():
+        tmp.unlink()  # our own half-made copy from an interrupted publish
+    src = sqlite3.connect(db)
+    try:
+        src.execute("VACUUM INTO ?", [str(tmp)])
+    finally:
+        src.close()
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA journal_mode=DELETE")  # a read-only copy: no -wal beside it
+    conn.close()
+    try:
+        reports = check(tmp)
+    except PublishError:
+        tmp.rename(tmp.with_name(published.name + ".rejected"))
+        raise
+    os.replace(tmp, published)
+    dir_fd = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return Published(published, reports, published.stat().st_size)
