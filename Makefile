@@ -40,5 +40,11 @@ test: install chromium
 bench: install
 	$(BIN)/python bench/parse_bench.py
 
+bench-crawl: install
+	$(BIN)/python bench/crawl_bench.py --portals 200 --reports 20 --latency-ms 0 150
+
+bench-datasette: install
+	$(BIN)/python bench/datasette_bench.py --reports 30000
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

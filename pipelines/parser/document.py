@@ -174,6 +174,14 @@ def _cell_text(td) -> str:
     return clean_text(etree.tostring(td, method="text", encoding="unicode", with_tail=False))
 
 
+def _fill_from_above(row: list, r: int, col: int, pending: dict) -> int:
+    """Append the cells that rowspans from earlier rows put at (r, col...); returns the next column."""
+    while (r, col) in pending and col < MAX_COLS:
+        row.append(pending.pop((r, col)))
+        col += 1
+    return col
+
+
 def table_grid(table, index: int) -> Grid:
     """Expand a <table> into a rectangular grid; each merged cell fills every slot it covers."""
     rows: list[list[GridCell | None]] = []
@@ -183,17 +191,10 @@ def table_grid(table, index: int) -> Grid:
     for r, tr in enumerate(trs):
         row: list[GridCell | None] = []
         col = 0
-
-        def fill_pending():
-            nonlocal col
-            while (r, col) in pending and col < MAX_COLS:
-                row.append(pending.pop((r, col)))
-                col += 1
-
         for td in tr:
             if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
                 continue
-            fill_pending()
+            col = _fill_from_above(row, r, col, pending)
             if col >= MAX_COLS:
                 break
             cs, rs = _span(td, "colspan"), _span(td, "rowspan")
@@ -208,7 +209,7 @@ def table_grid(table, index: int) -> Grid:
                 for dr in range(1, rs):
                     pending[(r + dr, col + dc)] = cell
             col += cs
-        fill_pending()
+        _fill_from_above(row, r, col, pending)
         rows.append(row)
     width = max((len(r) for r in rows), default=0)
     for row in rows:

@@ -13,7 +13,7 @@ import logging
 
 from scrapy import signals
 
-from ..context import context_for, utcnow
+from ..context import context_for
 
 log = logging.getLogger(__name__)
 

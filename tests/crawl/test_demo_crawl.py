@@ -8,7 +8,6 @@ database, the WARC files, the blob store.
 from __future__ import annotations
 
 import gzip
-import json
 import sqlite3
 import subprocess
 import sys
@@ -18,8 +17,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.parser import parse_document
-from tests.conftest import SAMPLES, DemoNetwork, crawl, expected_cells
+from tests.conftest import DemoNetwork, crawl, expected_cells
 
 pytestmark = pytest.mark.slow
 

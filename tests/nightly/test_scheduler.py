@@ -11,10 +11,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,9 +161,16 @@ def test_silence_is_an_alarm(tmp_path):
 
 # -- cycles ----------------------------------------------------------------------------------------
 
-def _once(data: Path, registry: Path, *extra: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals", str(registry),
-                           "--delay", "0", *extra], cwd=ROOT, capture_output=True, text=True, timeout=300, **kwargs)
+def _spawn_once(data: Path, registry: Path, delay: float, **kwargs) -> subprocess.Popen:
+    """`python scheduler.py --once` in the background."""
+    return subprocess.Popen([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals", str(registry),
+                             "--delay", str(delay)], cwd=ROOT, **kwargs)
+
+
+def _once(data: Path, registry: Path) -> subprocess.CompletedProcess:
+    proc = _spawn_once(data, registry, 0, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out, _ = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
 
 
 def test_scheduler_once_crawls_parses_publishes_then_adds_nothing(tmp_path):
@@ -196,9 +202,7 @@ def test_sigterm_stops_a_cycle_cleanly_and_the_next_one_completes(tmp_path):
     net = DemoNetwork(tmp_path / "demo")
     data = tmp_path / "data"
     try:
-        proc = subprocess.Popen([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals",
-                                 str(net.registry), "--delay", "0.5"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = _spawn_once(data, net.registry, 0.5, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         db_path = data / "zfxxgk.db"
 
         def reports_stored():
@@ -250,9 +254,8 @@ def test_datasette_keeps_serving_the_previous_copy_while_a_cycle_writes(tmp_path
         target = next(r for r in net.manifest["reports"] if r["portal"] == "demo_trs" and r["year"] == 2021)
         urllib.request.urlopen(urllib.request.Request(
             f"http://127.0.0.1:{trs}/__demo__/republish?path={target['url'].split(str(trs), 1)[1]}", method="POST"))
-        cycle = subprocess.Popen([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals",
-                                  str(net.registry), "--delay", "0.2"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 env={**os.environ, "ZFXXGK_RECHECK_DAYS": "0"})
+        cycle = _spawn_once(data, net.registry, 0.2, stdout=subprocess.DEVNULL,
+                            env={**os.environ, "ZFXXGK_RECHECK_DAYS": "0"})
         seen_during = []
         while cycle.poll() is None:
             seen_during.append(count())  # every answer during the cycle: the old copy, whole
