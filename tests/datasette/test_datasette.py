@@ -203,6 +203,11 @@ async def test_robots_keep_crawlers_off_sql_and_archive_pages(ds):
         assert f"Disallow: {path}" in text
 
 
+async def test_about_page(ds):
+    r = await ds.client.get("/about")
+    assert r.status_code == 200 and "关于本档案" in r.text and "identity_violations" in r.text
+
+
 async def test_dashboard_page_and_chart_queries(ds):
     r = await ds.client.get("/-/dashboards/overview")
     assert r.status_code == 200 and "applications-by-year" in r.text and "vega-lite" in r.text
