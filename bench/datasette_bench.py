@@ -38,7 +38,7 @@ from pipelines.parser import parse_document  # noqa: E402
 from pipelines.parser.identities import check  # noqa: E402
 from pipelines.parser.model import Cell  # noqa: E402
 from pipelines.regions import PROVINCES, province_of  # noqa: E402
-from pipelines.store import _applicant_rows, _totals, searchable_text, split_key  # noqa: E402
+from pipelines.store import _applicant_rows, _totals, split_key  # noqa: E402
 from zfxxgk.publish import publish  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "samples"
@@ -120,7 +120,7 @@ def build(db_path: Path, n_reports: int) -> float:
             batch["totals"].append(tuple(_totals(rid, values, apps.get("total")).values()))
             batch["apps"].extend(tuple(a.values()) for a in apps.values())
             batch["texts"].append((rid, base[3].get("overview"), base[3].get("problems"), base[3].get("other"), text))
-            batch["search"].append((rid, cjk.tokens(f"{title} {name}"), cjk.tokens(searchable_text(text))))
+            batch["search"].append((rid, cjk.tokens(f"{title} {name}"), cjk.tokens(cjk.prose(text))))
             if rid % 500 == 0:
                 flush()
                 print(f"  {rid} reports", end="\r", flush=True)

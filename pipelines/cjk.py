@@ -69,6 +69,16 @@ def match_query(query: str) -> str:
     return " AND ".join(parts) if parts else '""'
 
 
+def prose(full_text: str | None) -> str:
+    """What search looks at: the report's prose, not its table rows.
+
+    Every report prints the same table labels (政府信息公开申请, 行政复议 ...); indexed, they
+    would match every query in every report and drown the prose that tells reports apart.
+    Table rows are the lines the parser wrote as "cell | cell | ...".
+    """
+    return "\n".join(line for line in (full_text or "").splitlines() if " | " not in line)
+
+
 def snippet(text: str, query: str, width: int = 60) -> str:
     """The first place in `text` where a query word occurs, with [brackets] around it.
 

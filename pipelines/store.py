@@ -154,19 +154,9 @@ def refresh_search(db: sqlite_utils.Database) -> int:
         "WHERE r.id NOT IN (SELECT rowid FROM report_search)").fetchall()
     with transaction(db):
         db.conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)", [
-            (rid, cjk.tokens(" ".join(filter(None, [title, agency]))), cjk.tokens(searchable_text(text)))
+            (rid, cjk.tokens(" ".join(filter(None, [title, agency]))), cjk.tokens(cjk.prose(text)))
             for rid, title, agency, text in rows])
     return len(rows)
-
-
-def searchable_text(full_text: str | None) -> str:
-    """What the search index holds: the report's prose, not its table rows.
-
-    Every report prints the same table labels (政府信息公开申请, 行政复议 ...); indexed, they
-    would match every query in every report and drown the prose that tells reports apart.
-    Table rows are the lines the parser wrote as "cell | cell | ...".
-    """
-    return "\n".join(line for line in (full_text or "").splitlines() if " | " not in line)
 
 
 _GROUPS = ("results.denied.", "results.unable.", "results.not_processed.", "results.other.")

@@ -64,7 +64,7 @@ def _register_search_functions(conn) -> None:
     from pipelines import cjk
 
     conn.create_function("cjk_query", 1, cjk.match_query)
-    conn.create_function("cjk_snippet", 2, lambda t, q: cjk.snippet(t or "", q or ""))
+    conn.create_function("cjk_snippet", 2, lambda t, q: cjk.snippet(cjk.prose(t), q or ""))
 
 
 def publish(db: Path, published: Path) -> Published:

@@ -5,7 +5,7 @@
   (trylast) so it replaces Datasette's version, which would search for whole-run tokens
   that the bigram index does not contain.
 - cjk_query(q): the same, for canned queries.
-- cjk_snippet(text, q): a snippet from the original text around the first match, the query
+- cjk_snippet(text, q): a snippet from the original prose around the first match, the query
   in [brackets] (FTS5's snippet() would show bigram tokens).
 """
 
@@ -18,4 +18,4 @@ from pipelines import cjk
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, cjk.match_query, deterministic=True)
     conn.create_function("cjk_query", 1, cjk.match_query, deterministic=True)
-    conn.create_function("cjk_snippet", 2, lambda text, q: cjk.snippet(text or "", q or ""), deterministic=True)
+    conn.create_function("cjk_snippet", 2, lambda text, q: cjk.snippet(cjk.prose(text), q or ""), deterministic=True)

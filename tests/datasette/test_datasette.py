@@ -106,6 +106,7 @@ async def test_canned_search(ds, q, agencies):
     for r in rows:
         words = q.split()
         assert any(f"[{w}]" in r["snippet"] for w in words), r["snippet"]
+        assert " | " not in r["snippet"]  # prose, not a table row
     ranks = [r["rank"] for r in rows]
     assert ranks == sorted(ranks)
 
