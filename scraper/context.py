@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive import BlobStore, WarcArchive, recover_open_files
 from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
@@ -53,6 +54,7 @@ class CrawlContext:
         self.trigger = settings.get("ZFXXGK_TRIGGER", "manual")
         self.portals = registry.load(settings.get("ZFXXGK_PORTALS") or None,
                                      settings.getlist("ZFXXGK_ONLY") or None)
+        self.by_id = {p.id: p for p in self.portals}
         self.by_netloc = {p.netloc: p for p in self.portals}
         self.db = open_db(self.db_path)
         ensure_schema(self.db)
@@ -121,9 +123,7 @@ class CrawlContext:
 
     def portal_for(self, url: str, meta: dict | None = None) -> registry.Portal | None:
         if meta and meta.get("portal"):
-            return next((p for p in self.portals if p.id == meta["portal"]), None)
-        from urllib.parse import urlsplit
-
+            return self.by_id.get(meta["portal"])
         return self.by_netloc.get(urlsplit(url).netloc.lower())
 
 

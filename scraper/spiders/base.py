@@ -70,8 +70,7 @@ class PortalSpider(scrapy.Spider):
         return context_for(self.crawler)
 
     def portal(self, response_or_request) -> Portal:
-        meta = response_or_request.meta
-        return next(p for p in self.ctx.portals if p.id == meta["portal"])
+        return self.ctx.by_id[response_or_request.meta["portal"]]
 
     # -- requests ---------------------------------------------------------------------------
     async def start(self):
@@ -167,7 +166,14 @@ class PortalSpider(scrapy.Spider):
             portal_id=portal.id, url=response.url, link_title=link_title, body=response.body,
             content_type=content_type, run_id=self.ctx.run_id, fetched_at=utcnow(),
             link_says_report=links.is_report_title(link_title))
-        outcome = await self.in_worker(ingest, candidate)
+        try:
+            outcome = await self.in_worker(ingest, candidate)
+        except Exception as exc:  # noqa: BLE001 - a storage failure is this page's, not the crawl's
+            # the response is in the WARC already; the URL is not marked judged, so the next
+            # run fetches it again
+            self.ctx.counters[portal.id].error(f"could not store {response.url}: {type(exc).__name__}: {exc}")
+            log.exception("portal %s: could not store %s", portal.id, response.url)
+            return
         if outcome.verdict != REPORT:
             yield RejectedItem(portal.id, response.url, link_title, outcome.reason)
             return
