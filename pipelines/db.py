@@ -265,3 +265,13 @@ def m005_cycles(db: sqlite_utils.Database) -> None:
 def m006_identity_failures_index(db: sqlite_utils.Database) -> None:
     """Failed checks are few among millions: a partial index finds them without a scan."""
     db.execute("CREATE INDEX IF NOT EXISTS identity_checks_failed ON identity_checks(report_id) WHERE ok = 0")
+
+
+@migrations()
+def m007_cells_by_key_only_in_published_copy(db: sqlite_utils.Database) -> None:
+    """The (key, value) index on report_cells moves to the published copy (zfxxgk/publish.py).
+
+    Every report adds ~200 cells under ~200 different keys, so that index touches ~200 pages per
+    report: nearly half of what storing a report costs. Readers need it; the crawl does not.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_report_cells_key_value")

@@ -1,9 +1,9 @@
 """Publishing: a checked copy of the working database, swapped in whole.
 
 Datasette never sees a database being written: the working database is copied with
-VACUUM INTO (a consistent snapshot, compacted), the copy is checked (integrity, a smoke query
-over every view, and every canned query compiled), and only then renamed over the published
-file - an atomic step. A Datasette serving the published file picks the new one up
+VACUUM INTO (a consistent snapshot, compacted), given the indexes only readers need, checked
+(integrity, a smoke query over every view, and every canned query compiled), and only then
+renamed over the published file - an atomic step. A Datasette serving the published file picks the new one up
 (datasette/plugins/zfxxgk_published.py) and keeps answering from the old one until then.
 """
 
@@ -19,6 +19,11 @@ import yaml
 from .serve import CONFIG_DIR
 
 VIEWS = ("report_overview", "applicant_breakdown", "cells_long", "portal_health")
+
+# Indexes only readers need, too costly to keep up while crawling (see pipelines/db.py m007)
+READER_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS report_cells_by_key ON report_cells(key, value)",
+)
 
 
 class PublishError(RuntimeError):
@@ -79,6 +84,10 @@ def publish(db: Path, published: Path) -> Published:
         src.close()
     conn = sqlite3.connect(tmp)
     conn.execute("PRAGMA journal_mode=DELETE")  # a read-only copy: no -wal beside it
+    for sql in READER_INDEXES:
+        conn.execute(sql)
+    conn.execute("ANALYZE")
+    conn.commit()
     conn.close()
     try:
         reports = check(tmp)

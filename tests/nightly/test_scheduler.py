@@ -184,6 +184,11 @@ def test_scheduler_once_crawls_parses_publishes_then_adds_nothing(tmp_path):
         assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == len(net.manifest["reports"])
         assert conn.execute("SELECT count(*) FROM report_search").fetchone()[0] == len(net.manifest["reports"])
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        indexes = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "report_cells_by_key" in indexes  # built for readers at publish time only
+        working = sqlite3.connect(data / "zfxxgk.db")
+        assert "report_cells_by_key" not in {n for (n,) in working.execute("SELECT name FROM sqlite_master")}
+        working.close()
         conn.close()
         stamp = published.stat().st_ino, published.stat().st_mtime_ns
         second = _once(data, net.registry)
