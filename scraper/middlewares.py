@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
@@ -82,11 +83,15 @@ class ConditionalRequestMiddleware:
     def ctx(self):
         return context_for(self.crawler)
 
+    ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may serve a day
+
     def process_request(self, request):
         if request.url.endswith("/robots.txt"):
-            # robots.txt is re-read every run: a 304 keeps that cheap
             request.meta.setdefault("kind", "robots")
             request.meta.setdefault("conditional", True)
+            cached = self._fresh_robots(request)
+            if cached is not None:
+                return cached
         if not request.meta.get("conditional") or request.meta.get("playwright"):
             return None
         row = self.ctx.db.execute("SELECT etag, last_modified, sha256 FROM url_state WHERE url = ? AND status = 200",
@@ -102,7 +107,26 @@ class ConditionalRequestMiddleware:
             request.headers[b"Cache-Control"] = b"max-age=0"
         return None
 
+    def _fresh_robots(self, request):
+        """robots.txt fetched less than a day ago: answer from the blob store, no request."""
+        row = self.ctx.db.execute("SELECT sha256, content_type, checked_at FROM url_state WHERE url = ? AND status = 200",
+                                  [request.url]).fetchone()
+        if not row or not row[2] or not self.ctx.blobs.exists(row[0]):
+            return None
+        try:
+            checked = datetime.strptime(row[2], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        if datetime.now(timezone.utc) - checked > self.ROBOTS_MAX_AGE:
+            return None
+        headers = {b"Content-Type": row[1] or b"text/plain"}
+        return responsetypes.from_args(headers=headers, url=request.url)(
+            url=request.url, status=200, headers=headers, body=self.ctx.blobs.get(row[0]), request=request,
+            flags=["cached"])
+
     def process_response(self, request, response):
+        if "cached" in response.flags:
+            return response
         if response.status == 304 and (b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers):
             row = self.ctx.db.execute("SELECT sha256, content_type FROM url_state WHERE url = ?",
                                       [request.url]).fetchone()

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -77,14 +78,23 @@ class PortalSpider(scrapy.Spider):
         for portal in self.ctx.portals:
             yield self.page_request(portal, portal.start_url, kind="listing")
 
+    def request(self, url: str, callback, meta: dict, **kwargs) -> scrapy.Request:
+        """Every request of the spider: per-portal download slot set before it is scheduled.
+
+        Scrapy's scheduler spreads requests over download slots as it queues them; a slot set
+        later (in a downloader middleware) would be invisible to it, and portals sharing a
+        host (or 127.0.0.1) would queue behind each other's two-at-a-time limit.
+        """
+        meta.setdefault("download_slot", urlsplit(url).netloc.lower())
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+
     def page_request(self, portal: Portal, url: str, kind: str, nav_depth: int = 0,
                      render: bool = False, **kwargs) -> scrapy.Request:
         meta = {"portal": portal.id, "kind": kind, "nav_depth": nav_depth, "conditional": True}
         if render:
             meta.update(playwright_meta())
         meta.update(kwargs.pop("meta", {}))
-        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta,
-                              dont_filter=render, **kwargs)
+        return self.request(url, self.parse_page, meta, dont_filter=render, **kwargs)
 
     def report_request(self, portal: Portal, url: str, title: str):
         """A request for a report link, unless it was seen this run or is archived and not due."""
@@ -95,9 +105,8 @@ class PortalSpider(scrapy.Spider):
         self.ctx.counters[portal.id].reports_found += 1
         if not self.ctx.is_due(url):
             return
-        yield scrapy.Request(url, callback=self.parse_report, errback=self.on_error, meta={
-            "portal": portal.id, "kind": "report", "link_title": title,
-            "conditional": url in self.ctx.known})
+        yield self.request(url, self.parse_report, {
+            "portal": portal.id, "kind": "report", "link_title": title, "conditional": url in self.ctx.known})
 
     # -- listing pages ----------------------------------------------------------------------
     def parse_page(self, response):
@@ -181,7 +190,7 @@ class PortalSpider(scrapy.Spider):
         if outcome.source_format in ("html", "text") and isinstance(response, TextResponse):
             for url, text in self.page_links(response):
                 if links.is_attachment_link(url, text) and links.same_site(portal.netloc, url):
-                    yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_error, meta={
+                    yield self.request(url, self.parse_attachment, {
                         "portal": portal.id, "kind": "attachment", "report_url": response.url,
                         "report_content_hash": outcome.content_hash, "link_text": text})
 
