@@ -161,6 +161,14 @@ def test_silence_is_an_alarm(tmp_path):
 
 # -- cycles ----------------------------------------------------------------------------------------
 
+@pytest.fixture
+def demo(tmp_path):
+    """A demo network and an empty data folder; the network is stopped afterwards."""
+    net = DemoNetwork(tmp_path / "demo")
+    yield net, tmp_path / "data"
+    net.stop()
+
+
 def _spawn_once(data: Path, registry: Path, delay: float, **kwargs) -> subprocess.Popen:
     """`python scheduler.py --once` in the background."""
     return subprocess.Popen([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals", str(registry),
@@ -173,105 +181,93 @@ def _once(data: Path, registry: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
 
 
-def test_scheduler_once_crawls_parses_publishes_then_adds_nothing(tmp_path):
-    net = DemoNetwork(tmp_path / "demo")
-    data = tmp_path / "data"
-    try:
-        first = _once(data, net.registry)
-        assert first.returncode == 0, first.stdout[-3000:]
-        published = data / "published" / "zfxxgk.db"
-        conn = sqlite3.connect(published)
-        assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == len(net.manifest["reports"])
-        assert conn.execute("SELECT count(*) FROM report_search").fetchone()[0] == len(net.manifest["reports"])
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-        indexes = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert "report_cells_by_key" in indexes  # built for readers at publish time only
-        working = sqlite3.connect(data / "zfxxgk.db")
-        assert "report_cells_by_key" not in {n for (n,) in working.execute("SELECT name FROM sqlite_master")}
-        working.close()
-        conn.close()
-        stamp = published.stat().st_ino, published.stat().st_mtime_ns
-        second = _once(data, net.registry)
-        assert second.returncode == 0, second.stdout[-3000:]
-        assert "nothing new" in second.stdout and "the published copy is unchanged" in second.stdout
-        assert (published.stat().st_ino, published.stat().st_mtime_ns) == stamp
-        conn = sqlite3.connect(data / "zfxxgk.db")
-        assert conn.execute("SELECT status FROM cycles ORDER BY id").fetchall() == [("ok",), ("nothing_new",)]
-        assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == len(net.manifest["reports"])
-        assert (data / "logs" / "zfxxgk.log").read_text(encoding="utf-8").count("cycle ok") == 1
-    finally:
-        net.stop()
+def test_scheduler_once_crawls_parses_publishes_then_adds_nothing(demo):
+    net, data = demo
+    first = _once(data, net.registry)
+    assert first.returncode == 0, first.stdout[-3000:]
+    published = data / "published" / "zfxxgk.db"
+    conn = sqlite3.connect(published)
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == len(net.manifest["reports"])
+    assert conn.execute("SELECT count(*) FROM report_search").fetchone()[0] == len(net.manifest["reports"])
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    indexes = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "report_cells_by_key" in indexes  # built for readers at publish time only
+    working = sqlite3.connect(data / "zfxxgk.db")
+    assert "report_cells_by_key" not in {n for (n,) in working.execute("SELECT name FROM sqlite_master")}
+    working.close()
+    conn.close()
+    stamp = published.stat().st_ino, published.stat().st_mtime_ns
+    second = _once(data, net.registry)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert "nothing new" in second.stdout and "the published copy is unchanged" in second.stdout
+    assert (published.stat().st_ino, published.stat().st_mtime_ns) == stamp
+    conn = sqlite3.connect(data / "zfxxgk.db")
+    assert conn.execute("SELECT status FROM cycles ORDER BY id").fetchall() == [("ok",), ("nothing_new",)]
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == len(net.manifest["reports"])
+    assert (data / "logs" / "zfxxgk.log").read_text(encoding="utf-8").count("cycle ok") == 1
 
 
-def test_sigterm_stops_a_cycle_cleanly_and_the_next_one_completes(tmp_path):
-    net = DemoNetwork(tmp_path / "demo")
-    data = tmp_path / "data"
-    try:
-        proc = _spawn_once(data, net.registry, 0.5, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        db_path = data / "zfxxgk.db"
+def test_sigterm_stops_a_cycle_cleanly_and_the_next_one_completes(demo):
+    net, data = demo
+    proc = _spawn_once(data, net.registry, 0.5, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db_path = data / "zfxxgk.db"
 
-        def reports_stored():
-            try:
-                c = sqlite3.connect(db_path, timeout=5)
-                return c.execute("SELECT count(*) FROM reports").fetchone()[0] >= 2
-            except sqlite3.Error:
-                return False
-        wait_for(reports_stored, timeout=120)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=120) == 143
-        conn = sqlite3.connect(db_path)
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT status, message FROM cycles").fetchone()[0] == "interrupted"
-        assert conn.execute("SELECT status, finish_reason FROM crawl_runs").fetchone() == ("aborted", "shutdown")
-        assert not (data / "published" / "zfxxgk.db").exists()  # nothing published from a stopped cycle
-        assert holder(data / "zfxxgk.lock") is None
-        conn.close()
-        again = _once(data, net.registry)
-        assert again.returncode == 0, again.stdout[-3000:]
-        conn = sqlite3.connect(data / "published" / "zfxxgk.db")
-        urls = [u for (u,) in conn.execute("SELECT url FROM reports")]
-        assert sorted(urls) == sorted(r["url"] for r in net.manifest["reports"])
-    finally:
-        net.stop()
+    def reports_stored():
+        try:
+            c = sqlite3.connect(db_path, timeout=5)
+            return c.execute("SELECT count(*) FROM reports").fetchone()[0] >= 2
+        except sqlite3.Error:
+            return False
+    wait_for(reports_stored, timeout=120)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT status, message FROM cycles").fetchone()[0] == "interrupted"
+    assert conn.execute("SELECT status, finish_reason FROM crawl_runs").fetchone() == ("aborted", "shutdown")
+    assert not (data / "published" / "zfxxgk.db").exists()  # nothing published from a stopped cycle
+    assert holder(data / "zfxxgk.lock") is None
+    conn.close()
+    again = _once(data, net.registry)
+    assert again.returncode == 0, again.stdout[-3000:]
+    conn = sqlite3.connect(data / "published" / "zfxxgk.db")
+    urls = [u for (u,) in conn.execute("SELECT url FROM reports")]
+    assert sorted(urls) == sorted(r["url"] for r in net.manifest["reports"])
 
 
-def test_datasette_keeps_serving_the_previous_copy_while_a_cycle_writes(tmp_path):
-    net = DemoNetwork(tmp_path / "demo")
-    data = tmp_path / "data"
-    try:
-        assert _once(data, net.registry).returncode == 0
-        port = _free_port()
-        serve = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(data / "published" / "zfxxgk.db"),
-                                  "--archive", str(data / "archive"), "--port", str(port), "--immutable"], cwd=ROOT,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 env={**os.environ, "ZFXXGK_RELOAD_SECONDS": "0.5"})
-        url = f"http://127.0.0.1:{port}/zfxxgk.json?sql=select+count(*)+as+n+from+reports&_shape=array"
+def test_datasette_keeps_serving_the_previous_copy_while_a_cycle_writes(demo):
+    net, data = demo
+    assert _once(data, net.registry).returncode == 0
+    port = _free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(data / "published" / "zfxxgk.db"),
+                              "--archive", str(data / "archive"), "--port", str(port), "--immutable"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "ZFXXGK_RELOAD_SECONDS": "0.5"})
+    url = f"http://127.0.0.1:{port}/zfxxgk.json?sql=select+count(*)+as+n+from+reports&_shape=array"
 
-        def count():
-            import json
+    def count():
+        import json
 
-            return json.loads(urllib.request.urlopen(url, timeout=5).read())[0]["n"]
-        wait_for(lambda: _answers(url), timeout=60)
-        before = count()
-        assert before == len(net.manifest["reports"])
-        # a corrected re-publication, then a cycle that re-checks every report (slowly)
-        trs = net.port("demo_trs")
-        target = next(r for r in net.manifest["reports"] if r["portal"] == "demo_trs" and r["year"] == 2021)
-        urllib.request.urlopen(urllib.request.Request(
-            f"http://127.0.0.1:{trs}/__demo__/republish?path={target['url'].split(str(trs), 1)[1]}", method="POST"))
-        cycle = _spawn_once(data, net.registry, 0.2, stdout=subprocess.DEVNULL,
-                            env={**os.environ, "ZFXXGK_RECHECK_DAYS": "0"})
-        seen_during = []
-        while cycle.poll() is None:
-            seen_during.append(count())  # every answer during the cycle: the old copy, whole
-            time.sleep(0.2)
-        assert cycle.returncode == 0
-        assert len(seen_during) >= 3 and set(seen_during) == {before}
-        wait_for(lambda: count() == before + 1, timeout=30)  # the new copy, once swapped in
-        serve.terminate()
-        serve.wait(timeout=20)
-    finally:
-        net.stop()
+        return json.loads(urllib.request.urlopen(url, timeout=5).read())[0]["n"]
+    wait_for(lambda: _answers(url), timeout=60)
+    before = count()
+    assert before == len(net.manifest["reports"])
+    # a corrected re-publication, then a cycle that re-checks every report (slowly)
+    trs = net.port("demo_trs")
+    target = next(r for r in net.manifest["reports"] if r["portal"] == "demo_trs" and r["year"] == 2021)
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{trs}/__demo__/republish?path={target['url'].split(str(trs), 1)[1]}", method="POST"))
+    cycle = _spawn_once(data, net.registry, 0.2, stdout=subprocess.DEVNULL,
+                        env={**os.environ, "ZFXXGK_RECHECK_DAYS": "0"})
+    seen_during = []
+    while cycle.poll() is None:
+        seen_during.append(count())  # every answer during the cycle: the old copy, whole
+        time.sleep(0.2)
+    assert cycle.returncode == 0
+    assert len(seen_during) >= 3 and set(seen_during) == {before}
+    wait_for(lambda: count() == before + 1, timeout=30)  # the new copy, once swapped in
+    serve.terminate()
+    serve.wait(timeout=20)
 
 
 def _answers(url: str) -> bool:
