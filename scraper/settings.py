@@ -49,7 +49,7 @@ ZFXXGK_RECHECK_DAYS = float(os.environ.get("ZFXXGK_RECHECK_DAYS", "30"))  # know
 ZFXXGK_FULL = False  # page through every listing even when its first page shows nothing new
 ZFXXGK_WARC_MAX_BYTES = 100 * 2**20
 ZFXXGK_TRIGGER = "manual"
-ZFXXGK_PARSE_WORKERS = max(1, (os.cpu_count() or 2) - 1)  # parser processes beside the crawl
+ZFXXGK_PARSE_WORKERS = int(os.environ.get("ZFXXGK_PARSE_WORKERS", max(1, (os.cpu_count() or 2) - 1)))  # parser processes
 
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.PortalSlotMiddleware": 50,
