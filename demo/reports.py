@@ -201,11 +201,3 @@ def vary(cells: dict, template: str, seed: int, carried_over: dict | None = None
                 else:
                     out[f"active.{row}.{f}"] = int(round(abs(base) * scale))
     return out
-
-
-def template_cells(template: str) -> list[str]:
-    """Every canonical key a report of this template has."""
-    from pipelines.parser.parse import _expected_keys
-
-    dummy = {"applications.total.results.other.no_correction": 0} if template == "2021" else {}
-    return sorted(_expected_keys(template, dummy))

@@ -139,10 +139,6 @@ def is_t3_header(keys: list[str]) -> bool:
     return bool(_T3_HEADER.search("|".join(keys)))
 
 
-def is_t3_row_label(key: str) -> bool:
-    row, _ = match_t3_row([key], None)
-    return row is not None or t3_group_of(strip_enum(key)) is not None or "本年度办理结果" in key
-
 
 # ---- T2 -----------------------------------------------------------------------------------
 

@@ -43,7 +43,3 @@ def clean_text(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _clean_short(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)

@@ -313,9 +313,6 @@ def _has_text(cells: list[GridCell]) -> bool:
     return any(not looks_like_value(c.text) for c in cells)
 
 
-def _t3_label(keys: list[str]) -> bool:
-    return any(labels.match_t3_row([k], None)[0] for k in keys if k)
-
 
 def _trim_trailing_blanks(values: list[GridCell], n: int) -> list[GridCell]:
     """Drop empty cells beyond the expected count (a trailing empty column)."""

@@ -107,8 +107,3 @@ def looks_like_value(raw: str) -> bool:
     if not text or text.lower() in NA_MARKERS:
         return True
     return bool(_NUMBER.match(text))
-
-
-def looks_like_number(raw: str) -> bool:
-    text = _clean(raw)
-    return bool(text) and bool(_NUMBER.match(text))
