@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -97,6 +98,7 @@ def _report_row(report: Report) -> dict:
     }
 
 
+@lru_cache(maxsize=4096)
 def split_key(key: str) -> tuple[str, str, str]:
     """'applications.legal.commercial.results.granted' -> (applications, results.granted, legal.commercial)."""
     table, rest = key.split(".", 1)

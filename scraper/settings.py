@@ -35,6 +35,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = float(os.environ.get("ZFXXGK_RETRY_BACKOFF", "2.0"))  # seconds, doubled per retry
 RETRY_BACKOFF_MAX = 60.0
 COOKIES_ENABLED = False
+# Scrapy starts this many asyncio tasks for every callback's output; ours yield a few requests
+# and at most one item, and at the default (100) the task churn cost more than the parsing.
+CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 DEPTH_LIMIT = 8

@@ -7,6 +7,8 @@ repair in `repair.py` solves them to place values in rows that lost their blank 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .labels import APPLICANTS, RESULT_ITEMS_2019, RESULT_ITEMS_2021, T3_ROW_ORDER, T4_BLOCKS
 from .model import Cell, IdentityCheck
 
@@ -23,6 +25,7 @@ def result_items(cells: dict, applicant: str = "total") -> list[str]:
     return RESULT_ITEMS_2021 if has_2021_other else RESULT_ITEMS_2019
 
 
+@lru_cache(maxsize=4096)
 def _row_of(key: str) -> str:
     rest = key[len("applications."):]
     for a in APPLICANTS:
