@@ -182,7 +182,7 @@ def recover_open_files(archive_root: str | Path) -> list[str]:
         return recovered
     for path in sorted(root.rglob("*" + OPEN_SUFFIX)):
         pid = _pid_of(path.name)
-        if pid and _alive(pid):
+        if pid and pid_alive(pid):
             continue
         good = _last_good_offset(path)
         size = path.stat().st_size
@@ -209,7 +209,8 @@ def _pid_of(name: str) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (this process counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -69,6 +69,13 @@ def match_query(query: str) -> str:
     return " AND ".join(parts) if parts else '""'
 
 
+def register_sql_functions(conn) -> None:
+    """cjk_query(q), cjk_snippet(text, q), and escape_fts(q) as Datasette's search box calls it."""
+    conn.create_function("escape_fts", 1, match_query, deterministic=True)
+    conn.create_function("cjk_query", 1, match_query, deterministic=True)
+    conn.create_function("cjk_snippet", 2, lambda text, q: snippet(prose(text), q or ""), deterministic=True)
+
+
 def prose(full_text: str | None) -> str:
     """What search looks at: the report's prose, not its table rows.
 

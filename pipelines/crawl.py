@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from pipelines.db import transaction
+from pipelines.db import transaction, utcnow
 from pipelines.parser import sniff
-from scraper.context import context_for, utcnow
+from pipelines.store import record_document
+from scraper.context import context_for
 from scraper.items import AttachmentItem, RejectedItem, ReportItem
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,8 @@ class ReportPipeline:
         sha, _ = ctx.blobs.put(item.body)
         now = utcnow()
         with transaction(ctx.db):
-            if not ctx.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone():
-                ctx.db["documents"].insert({
-                    "sha256": sha, "size": len(item.body), "format": sniff(item.body, item.url, item.content_type),
-                    "content_type": item.content_type or None, "first_seen_at": now, "first_url": item.url})
+            record_document(ctx.db, sha256=sha, body=item.body, url=item.url, content_type=item.content_type,
+                            fmt=sniff(item.body, item.url, item.content_type), seen_at=now)
             row = ctx.db.execute("SELECT id FROM reports WHERE url = ? AND content_hash = ?",
                                  [item.report_url, item.report_content_hash]).fetchone()
             if not row:

@@ -26,12 +26,29 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 migrations = Migrations("zfxxgk")
+
+TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"  # every *_at column: UTC, sorts as text
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime(TIMESTAMP)
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """A stored timestamp (with or without fractions of a second), or None if it is not one."""
+    for fmt in (TIMESTAMP, "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

@@ -21,7 +21,7 @@ from .db import open_db, transaction
 from .parser import parse_document, sniff
 from .parser.meta import is_decoy_title, parse_title
 from .parser.sniff import BINARY_FORMATS
-from .store import content_hash, save_report
+from .store import content_hash, record_document, save_report
 
 REPORT, REJECTED = "report", "rejected"
 
@@ -89,10 +89,8 @@ def ingest(c: Candidate) -> Outcome:
     sha, _ = BlobStore(c.archive).put(c.body)
     chash = content_hash(report, sha)
     with transaction(db):
-        if not db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone():
-            db.conn.execute("INSERT INTO documents (sha256, size, format, content_type, first_seen_at, first_url) "
-                            "VALUES (?, ?, ?, ?, ?, ?)", [sha, len(c.body), fmt, c.content_type or None,
-                                                          c.fetched_at, c.url])
+        record_document(db, sha256=sha, body=c.body, url=c.url, content_type=c.content_type, fmt=fmt,
+                        seen_at=c.fetched_at)
         saved = save_report(db, portal_id=c.portal_id, url=c.url, link_title=c.link_title, document_sha256=sha,
                             report=report, run_id=c.run_id, seen_at=c.fetched_at, chash=chash)
         record_verdict(db, c.url, REPORT, c.fetched_at)

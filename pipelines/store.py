@@ -50,6 +50,14 @@ def content_hash(report: Report, document_sha256: str) -> str:
     return h.hexdigest()
 
 
+def record_document(db: sqlite_utils.Database, *, sha256: str, body: bytes, url: str, content_type: str | None,
+                    fmt: str, seen_at: str) -> None:
+    """The manifest row of a blob, written once: the first URL and time it was seen stay."""
+    db.conn.execute(
+        "INSERT OR IGNORE INTO documents (sha256, size, format, content_type, first_seen_at, first_url) "
+        "VALUES (?, ?, ?, ?, ?, ?)", [sha256, len(body), fmt, content_type or None, seen_at, url])
+
+
 def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_title: str | None,
                 document_sha256: str, report: Report, run_id: int | None, seen_at: str,
                 chash: str | None = None) -> Saved:

@@ -16,15 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import BlobStore, WarcArchive, recover_open_files
-from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
+from archive.warc import pid_alive
+from pipelines.db import ensure_portals, ensure_schema, open_db, parse_utc, transaction, utcnow
 
 from . import registry
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -90,7 +87,7 @@ class CrawlContext:
         """A run still 'running' whose process is gone was killed: say so in its record."""
         for run_id, pid in self.db.execute(
                 "SELECT id, pid FROM crawl_runs WHERE status = 'running'").fetchall():
-            if pid and pid != os.getpid() and not _alive(pid):
+            if pid and pid != os.getpid() and not pid_alive(pid):
                 self.db.execute("UPDATE crawl_runs SET status = 'killed', finish_reason = 'process died' "
                                 "WHERE id = ?", [run_id])
 
@@ -115,26 +112,13 @@ class CrawlContext:
         known = self.known.get(url)
         if not known:
             return True
-        try:
-            checked = datetime.strptime(known[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-        except (TypeError, ValueError):
-            return True
-        return datetime.now(timezone.utc) - checked > timedelta(days=self.recheck_days)
+        checked = parse_utc(known[1])
+        return checked is None or datetime.now(timezone.utc) - checked > timedelta(days=self.recheck_days)
 
     def portal_for(self, url: str, meta: dict | None = None) -> registry.Portal | None:
         if meta and meta.get("portal"):
             return self.by_id.get(meta["portal"])
         return self.by_netloc.get(urlsplit(url).netloc.lower())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def context_for(crawler) -> CrawlContext:

@@ -14,7 +14,9 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
 
-from .context import context_for, utcnow
+from pipelines.db import parse_utc, utcnow
+
+from .context import context_for
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +88,20 @@ class ConditionalRequestMiddleware:
     ROBOTS_MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: a cached robots.txt may serve a day
 
     def process_request(self, request):
-        if request.url.endswith("/robots.txt"):
+        robots = request.url.endswith("/robots.txt")
+        if robots:
             request.meta.setdefault("kind", "robots")
             request.meta.setdefault("conditional", True)
-            cached = self._fresh_robots(request)
-            if cached is not None:
-                return cached
         if not request.meta.get("conditional") or request.meta.get("playwright"):
             return None
-        row = self.ctx.db.execute("SELECT etag, last_modified, sha256 FROM url_state WHERE url = ? AND status = 200",
-                                  [request.url]).fetchone()
-        if not row or not row[2] or not self.ctx.blobs.exists(row[2]):
+        state = self._stored(request.url)
+        if state is None:
             return None
-        etag, last_modified, _ = row
+        etag, last_modified, _sha, _ctype, checked_at = state
+        if robots:
+            checked = parse_utc(checked_at)
+            if checked and datetime.now(timezone.utc) - checked <= self.ROBOTS_MAX_AGE:
+                return self._from_store(request, state, "cached")  # no request at all
         if etag:
             request.headers[b"If-None-Match"] = etag
         if last_modified:
@@ -107,37 +110,28 @@ class ConditionalRequestMiddleware:
             request.headers[b"Cache-Control"] = b"max-age=0"
         return None
 
-    def _fresh_robots(self, request):
-        """robots.txt fetched less than a day ago: answer from the blob store, no request."""
-        row = self.ctx.db.execute("SELECT sha256, content_type, checked_at FROM url_state WHERE url = ? AND status = 200",
-                                  [request.url]).fetchone()
-        if not row or not row[2] or not self.ctx.blobs.exists(row[0]):
-            return None
-        try:
-            checked = datetime.strptime(row[2], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-        except ValueError:
-            return None
-        if datetime.now(timezone.utc) - checked > self.ROBOTS_MAX_AGE:
-            return None
-        headers = {b"Content-Type": row[1] or b"text/plain"}
-        return responsetypes.from_args(headers=headers, url=request.url)(
-            url=request.url, status=200, headers=headers, body=self.ctx.blobs.get(row[0]), request=request,
-            flags=["cached"])
+    def _stored(self, url: str):
+        """(etag, last_modified, sha256, content_type, checked_at) of the last 200 whose body is kept."""
+        row = self.ctx.db.execute("SELECT etag, last_modified, sha256, content_type, checked_at FROM url_state "
+                                  "WHERE url = ? AND status = 200", [url]).fetchone()
+        return row if row and row[2] and self.ctx.blobs.exists(row[2]) else None
+
+    def _from_store(self, request, state, flag: str):
+        """The stored 200 of this URL as a response, flagged so nobody mistakes it for a download."""
+        headers = {b"Content-Type": state[3] or b"application/octet-stream"}
+        cls = responsetypes.from_args(headers=headers, url=request.url)
+        return cls(url=request.url, status=200, headers=headers, body=self.ctx.blobs.get(state[2]),
+                   request=request, flags=[flag])
 
     def process_response(self, request, response):
         if "cached" in response.flags:
             return response
         if response.status == 304 and (b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers):
-            row = self.ctx.db.execute("SELECT sha256, content_type FROM url_state WHERE url = ?",
-                                      [request.url]).fetchone()
-            if row and self.ctx.blobs.exists(row[0]):
-                body = self.ctx.blobs.get(row[0])
-                headers = {b"Content-Type": row[1] or b"text/html"}
-                cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-                self.ctx.db.execute("UPDATE url_state SET checked_at = ? WHERE url = ?", [utcnow(), request.url])
-                return cls(url=request.url, status=200, headers=headers, body=body, request=request,
-                           flags=["not_modified"])
-            return response
+            state = self._stored(request.url)
+            if state is None:
+                return response
+            self.ctx.db.execute("UPDATE url_state SET checked_at = ? WHERE url = ?", [utcnow(), request.url])
+            return self._from_store(request, state, "not_modified")
         if response.status == 200 and request.meta.get("kind") in ("listing", "nav", "report", "robots") \
                 and "playwright" not in response.flags:
             self._remember(request, response)

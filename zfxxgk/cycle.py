@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.db import ensure_schema, open_db, transaction
+from pipelines.db import utcnow
 from pipelines.reparse import reparse
 from pipelines.store import refresh_search
 
@@ -59,12 +60,6 @@ def request_stop(*_args) -> None:
     STOP.set()
 
 
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def run_cycle(cfg: CycleConfig) -> CycleResult:
     try:
         with RunLock(cfg.paths.lock, "cycle") as lock:
@@ -81,7 +76,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
     with transaction(db):
         cycle_id = db.conn.execute(
             "INSERT INTO cycles (started_at, status, trigger, pid) VALUES (?, 'running', ?, ?)",
-            [_now(), cfg.trigger, os.getpid()]).lastrowid
+            [utcnow(), cfg.trigger, os.getpid()]).lastrowid
     steps: dict = {}
     log.info("cycle %s: started", cycle_id)
 
@@ -90,7 +85,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
             db.conn.execute(
                 "UPDATE cycles SET finished_at = ?, status = ?, message = ?, steps = ?, crawl_run_id = ?, "
                 "new_reports = ?, new_versions = ?, reparsed = ?, indexed = ?, published_at = ? WHERE id = ?",
-                [_now(), status, message, json.dumps(steps, ensure_ascii=False), fields.get("crawl_run_id"),
+                [utcnow(), status, message, json.dumps(steps, ensure_ascii=False), fields.get("crawl_run_id"),
                  fields.get("new_reports"), fields.get("new_versions"), fields.get("reparsed"),
                  fields.get("indexed"), fields.get("published_at"), cycle_id])
         log.info("cycle %s: %s: %s", cycle_id, status, message)
@@ -139,7 +134,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
         steps["publish"] = {"error": str(exc)}
         return finish("failed", f"publishing failed, the previous copy stays: {exc}", EXIT_FAILED, **fields)
     steps["publish"] = {"reports": pub.reports, "bytes": pub.size}
-    fields["published_at"] = _now()
+    fields["published_at"] = utcnow()
     return finish("ok", f"{summary}; published {pub.reports} reports", EXIT_OK, **fields)
 
 

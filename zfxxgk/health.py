@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from pipelines.db import parse_utc
+
 FAILED = ("failed", "empty")
 
 
@@ -20,17 +22,6 @@ class Alarm:
     kind: str
     portal: str | None
     message: str
-
-
-def _ts(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
 
 
 def alarms(db, *, nights: int = 3, max_silence: timedelta = timedelta(hours=36),
@@ -66,7 +57,7 @@ def alarms(db, *, nights: int = 3, max_silence: timedelta = timedelta(hours=36),
         if status in ("failed", "aborted", "killed"):
             out.append(Alarm("run_failed", None, f"crawl run {run_id} {status}: {summary or ''}".strip()))
         last_ok = db.execute("SELECT max(finished_at) FROM crawl_runs WHERE finished_at IS NOT NULL").fetchone()[0]
-        when = _ts(last_ok)
+        when = parse_utc(last_ok)
         if when is None or now - when > max_silence:
             out.append(Alarm("silence", None, f"no crawl finished since {last_ok or 'ever'} "
                                               f"(expected every {max_silence.total_seconds() / 3600:.0f} h)"))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from pipelines import cjk
+
 from .serve import CONFIG_DIR
 
 VIEWS = ("report_overview", "applicant_breakdown", "cells_long", "portal_health")
@@ -48,7 +50,7 @@ def check(path: Path) -> int:
         for view in VIEWS:
             conn.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
         queries = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))["databases"]["zfxxgk"]["queries"]
-        _register_search_functions(conn)
+        cjk.register_sql_functions(conn)
         for name, q in queries.items():
             try:
                 conn.execute("EXPLAIN " + q["sql"], {p: "" for p in _params(q["sql"])}).fetchall()
@@ -63,13 +65,6 @@ def _params(sql: str) -> set[str]:
     import re
 
     return set(re.findall(r":(\w+)", sql))
-
-
-def _register_search_functions(conn) -> None:
-    from pipelines import cjk
-
-    conn.create_function("cjk_query", 1, cjk.match_query)
-    conn.create_function("cjk_snippet", 2, lambda t, q: cjk.snippet(cjk.prose(t), q or ""))
 
 
 def publish(db: Path, published: Path) -> Published:

@@ -16,6 +16,4 @@ from pipelines import cjk
 
 @hookimpl(trylast=True)
 def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, cjk.match_query, deterministic=True)
-    conn.create_function("cjk_query", 1, cjk.match_query, deterministic=True)
-    conn.create_function("cjk_snippet", 2, lambda text, q: cjk.snippet(cjk.prose(text), q or ""), deterministic=True)
+    cjk.register_sql_functions(conn)

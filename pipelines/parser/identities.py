@@ -19,7 +19,7 @@ def app(applicant: str, row: str) -> str:
     return f"applications.{applicant}.{row}"
 
 
-def result_items(cells: dict, applicant: str = "total") -> list[str]:
+def result_items(cells: dict) -> list[str]:
     """The result rows of this report's template: 2021 has three （六） sub-rows, 2019 one."""
     has_2021_other = any(app(a, "results.other.no_correction") in cells for a in APPLICANTS)
     return RESULT_ITEMS_2021 if has_2021_other else RESULT_ITEMS_2019

@@ -193,9 +193,6 @@ def _expected_keys(template: str | None, cells: dict) -> set[str]:
     return keys
 
 
-_SUBTOTAL = re.compile(r"\.subtotal$")
-
-
 def _judge(report: Report, sink: CellSink, headings: dict[int, int]) -> None:
     """Decide parse_status and say why, in words a person can act on."""
     tables = sink.tables_seen

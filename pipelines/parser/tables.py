@@ -217,10 +217,7 @@ class GridReader:
     def _t2_row(self, grid: Grid, row: str, values: list[GridCell]) -> None:
         hdr = self.t2
         if hdr is None or not any(c[0] for c in hdr.columns):
-            tpl = _guess_template(self.sink, self.year_hint)
-            fields = labels.T2_DEFAULT_FIELDS.get((row, tpl)) or labels.T2_DEFAULT_FIELDS.get((row, "2019"))
-            self.sink.warn(f"t2_header_missing:{row}")
-            cols = [(f, None, None, None) for f in fields]
+            cols = [(f, None, None, None) for f in _default_t2_fields(self.sink, self.year_hint, row)]
         else:
             cols = [c for c in hdr.columns if c[0]]
         for (fld, _c0, _c1, unit), cell in _align(cols, values):
@@ -322,6 +319,13 @@ def _trim_trailing_blanks(values: list[GridCell], n: int) -> list[GridCell]:
     return values
 
 
+def _default_t2_fields(sink: CellSink, year_hint: int | None, row: str) -> list[str]:
+    """A block's columns in template order, when no header row names them (and say so)."""
+    sink.warn(f"t2_header_missing:{row}")
+    tpl = _guess_template(sink, year_hint)
+    return labels.T2_DEFAULT_FIELDS.get((row, tpl)) or labels.T2_DEFAULT_FIELDS[(row, "2019")]
+
+
 def _guess_template(sink: CellSink, year_hint: int | None) -> str:
     votes = list(sink.evidence.values())
     if votes:
@@ -409,9 +413,7 @@ class FlatReader:
             self.t2_fragments = None
         fields = self.t2_fields
         if not fields:
-            tpl = _guess_template(self.sink, self.year_hint)
-            fields = labels.T2_DEFAULT_FIELDS.get((row, tpl)) or labels.T2_DEFAULT_FIELDS.get((row, "2019"))
-            self.sink.warn(f"t2_header_missing:{row}")
+            fields = _default_t2_fields(self.sink, self.year_hint, row)
         if len(vals) != len(fields):
             # without the grid there is no telling which column a value belongs to
             self.sink.warn(f"t2_value_count:{row}")

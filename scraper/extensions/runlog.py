@@ -13,9 +13,9 @@ import logging
 
 from scrapy import signals
 
-from pipelines.db import transaction
+from pipelines.db import transaction, utcnow
 
-from ..context import context_for, utcnow
+from ..context import context_for
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from pipelines.db import utcnow
 from pipelines.ingest import REPORT, Candidate, ingest
 
 from .. import links
-from ..context import context_for, utcnow
+from ..context import context_for
 from ..items import AttachmentItem, RejectedItem, ReportItem
 from ..registry import Portal
 from ..render import needs_rendering, playwright_meta

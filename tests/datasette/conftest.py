@@ -17,7 +17,7 @@ from lxml import etree
 from archive import BlobStore
 from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
 from pipelines.parser import parse_document, sniff
-from pipelines.store import content_hash, refresh_search, save_report
+from pipelines.store import content_hash, record_document, refresh_search, save_report
 from tests.conftest import sample_bytes
 
 FJ_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202301/t20230113_1794760.htm"
@@ -43,9 +43,8 @@ def edit_cell(page: bytes, row_label: str | None, col: int, value: str, table_ha
 
 def _store(db, blobs, *, portal, url, body, run_id, seen_at, content_type="text/html"):
     sha, _ = blobs.put(body)
-    if not db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone():
-        db["documents"].insert({"sha256": sha, "size": len(body), "format": sniff(body, url, content_type),
-                                "content_type": content_type, "first_seen_at": seen_at, "first_url": url})
+    record_document(db, sha256=sha, body=body, url=url, content_type=content_type,
+                    fmt=sniff(body, url, content_type), seen_at=seen_at)
     report = parse_document(body, url=url, content_type=content_type)
     with transaction(db):
         return save_report(db, portal_id=portal, url=url, link_title=report.title, document_sha256=sha,
