@@ -11,9 +11,13 @@ of a run, as it can for the WARC file and the WAL, and the next run fetches thos
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
 from pathlib import Path
+
+# temp names: pid + a token drawn at import (a killed run's leftovers cannot clash) + a serial
+_TOKEN = os.urandom(4).hex()
+_serial = itertools.count()
 
 
 class BlobStore:
@@ -28,15 +32,20 @@ class BlobStore:
     def put(self, data: bytes) -> tuple[str, bool]:
         """Store bytes; returns (sha256, True if they were not stored before)."""
         sha = hashlib.sha256(data).hexdigest()
-        final = self.path(sha)
-        if final.exists():
+        final = str(self.path(sha))
+        if os.path.exists(final):
             return sha, False
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        # created read-only and exclusively: no chmod, and no clash with another writer's temp
+        tmp = f"{os.path.dirname(final)}/.tmp-{os.getpid()}-{_TOKEN}-{next(_serial)}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(tmp, flags, 0o444)
+        except FileNotFoundError:  # the first blob under this prefix: make its directories once
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            fd = os.open(tmp, flags, 0o444)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o444)
             # link, not rename: never replaces a blob another writer stored meanwhile
             try:
                 os.link(tmp, final)

@@ -12,10 +12,14 @@ report if the link that led to it said so.
 
 from __future__ import annotations
 
+import os
+import select
 import threading
+import time
 from dataclasses import dataclass
 
 from archive import BlobStore
+from archive.warc import pid_alive
 
 from .db import open_db, transaction
 from .parser import parse_document, sniff
@@ -56,6 +60,40 @@ class Outcome:
 
 
 _local = threading.local()
+
+
+def worker_init(crawl_pid: int) -> None:
+    """Set up a parser worker of the crawl process `crawl_pid`.
+
+    Its CPU priority is lowered: parsing can wait and catch up, but a crawl process kept
+    off the CPU answers its responses late and holds every download slot longer. And it
+    ends as soon as the crawl process is gone (see `exit_with`).
+    """
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    exit_with(crawl_pid)
+
+
+def exit_with(pid: int) -> None:
+    """End this process as soon as process `pid` is gone.
+
+    A process-pool worker waits on its task queue forever, and a killed crawl (SIGKILL, the
+    scheduler's time limit) cannot tell it to stop: every such run would leave an idle worker
+    and its forkserver behind. A pidfd becomes readable when its process exits; where there
+    is none (old kernels), the pid is polled.
+    """
+    def watch():
+        try:
+            fd = os.pidfd_open(pid)
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while pid_alive(pid):
+                time.sleep(2)
+        os._exit(0)  # a transaction left open is rolled back by SQLite, as for any killed writer
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
 def _db(path: str):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from archive import BlobStore, WarcArchive, recover_open_files
 from archive.warc import pid_alive
 from pipelines.db import ensure_portals, ensure_schema, open_db, parse_utc, transaction, utcnow
+from pipelines.writer import BackgroundWriter
 
 from . import registry
 
@@ -44,8 +45,8 @@ class PortalCounters:
 
 class CrawlContext:
     def __init__(self, settings):
-        self.db_path = Path(settings.get("ZFXXGK_DB"))
-        self.archive_root = Path(settings.get("ZFXXGK_ARCHIVE"))
+        self.db_path = Path(settings.get("ZFXXGK_DB")).resolve()
+        self.archive_root = Path(settings.get("ZFXXGK_ARCHIVE")).resolve()
         self.recheck_days = settings.getfloat("ZFXXGK_RECHECK_DAYS", 30)
         self.full = settings.getbool("ZFXXGK_FULL", False)
         self.trigger = settings.get("ZFXXGK_TRIGGER", "manual")
@@ -66,6 +67,7 @@ class CrawlContext:
                 "started_at": now, "status": "running", "trigger": self.trigger, "pid": os.getpid(),
                 "portals": len(self.portals),
             }).last_pk
+        self.writer = BackgroundWriter(self.db_path)  # rows of every response, off the event loop
         self.blobs = BlobStore(self.archive_root)
         self.warc = WarcArchive(self.archive_root, self.run_id,
                                 max_bytes=settings.getint("ZFXXGK_WARC_MAX_BYTES", 100 * 2**20))
@@ -79,7 +81,7 @@ class CrawlContext:
     def record_fetch(self, **row) -> None:
         """One row of `fetches` (every response, and every request that got none)."""
         row = {"run_id": self.run_id, "fetched_at": utcnow(), **row}
-        self.db.conn.execute(
+        self.writer.execute(
             f"INSERT INTO fetches ({', '.join(self._FETCH)}) VALUES ({', '.join('?' * len(self._FETCH))})",
             [row.get(k) for k in self._FETCH])
 

@@ -130,7 +130,7 @@ class ConditionalRequestMiddleware:
             state = self._stored(request.url)
             if state is None:
                 return response
-            self.ctx.db.execute("UPDATE url_state SET checked_at = ? WHERE url = ?", [utcnow(), request.url])
+            self.ctx.writer.execute("UPDATE url_state SET checked_at = ? WHERE url = ?", [utcnow(), request.url])
             return self._from_store(request, state, "not_modified")
         if response.status == 200 and request.meta.get("kind") in ("listing", "nav", "report", "robots") \
                 and "playwright" not in response.flags:
@@ -150,7 +150,7 @@ class ConditionalRequestMiddleware:
         def header(name: bytes):
             return (h.get(name) or b"").decode("latin-1") or None
 
-        self.ctx.db.conn.execute(
+        self.ctx.writer.execute(
             "INSERT INTO url_state (url, kind, etag, last_modified, sha256, content_type, status, checked_at, "
             "changed_at) VALUES (?, ?, ?, ?, ?, ?, 200, ?, ?) ON CONFLICT(url) DO UPDATE SET "
             "kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified, "

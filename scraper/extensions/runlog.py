@@ -42,6 +42,7 @@ class RunLog:
 
     def spider_closed(self, spider, reason):
         ctx = self.ctx
+        ctx.writer.close()  # every fetch row in before the run is recorded as finished
         now = utcnow()
         totals = {"pages": 0, "bytes": 0, "not_modified": 0, "reports_found": 0, "new_reports": 0,
                   "new_versions": 0, "errors": 0}

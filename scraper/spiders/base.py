@@ -17,6 +17,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from pipelines.db import utcnow
-from pipelines.ingest import REPORT, Candidate, ingest
+from pipelines.ingest import REPORT, Candidate, ingest, worker_init
 
 from .. import links
 from ..context import context_for
@@ -36,6 +37,20 @@ from ..registry import Portal
 from ..render import needs_rendering, playwright_meta
 
 log = logging.getLogger(__name__)
+
+
+# Every attachment link has a document extension or "download" in its URL (links.is_attachment_link),
+# so a page whose bytes hold neither has none, and the link scan (an HTML parse) can be skipped.
+_ATTACHMENT_HINT = re.compile(rb"(?i)\.(?:%s)|download" % b"|".join(
+    re.escape(e[1:].encode()) for e in links.DOC_EXTENSIONS))
+
+
+def may_link_attachments(response) -> bool:
+    if not isinstance(response, TextResponse):
+        return False
+    if response.encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        return True  # ASCII is not one byte per character there
+    return _ATTACHMENT_HINT.search(response.body) is not None
 
 
 class PortalSpider(scrapy.Spider):
@@ -53,14 +68,15 @@ class PortalSpider(scrapy.Spider):
     async def in_worker(self, fn, *args):
         """Run CPU work (parsing, storing) in a worker process, so downloads go on meanwhile.
 
-        The number of workers is ZFXXGK_PARSE_WORKERS (default: all cores but the crawl's;
+        The number of workers is ZFXXGK_PARSE_WORKERS (default: one per core;
         0 runs it in-process).
         """
-        workers = self.settings.getint("ZFXXGK_PARSE_WORKERS", max(1, (os.cpu_count() or 2) - 1))
+        workers = self.settings.getint("ZFXXGK_PARSE_WORKERS", os.cpu_count() or 2)
         if workers <= 0:
             return fn(*args)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                                             initializer=worker_init, initargs=(os.getpid(),))
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def closed(self, reason):
@@ -172,7 +188,7 @@ class PortalSpider(scrapy.Spider):
         link_title = response.meta.get("link_title", "")
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         candidate = Candidate(
-            db_path=str(self.ctx.db_path.resolve()), archive=str(self.ctx.archive_root.resolve()),
+            db_path=str(self.ctx.db_path), archive=str(self.ctx.archive_root),
             portal_id=portal.id, url=response.url, link_title=link_title, body=response.body,
             content_type=content_type, run_id=self.ctx.run_id, fetched_at=utcnow(),
             link_says_report=links.is_report_title(link_title))
@@ -188,7 +204,7 @@ class PortalSpider(scrapy.Spider):
             yield RejectedItem(portal.id, response.url, link_title, outcome.reason)
             return
         yield ReportItem(portal.id, response.url, link_title, outcome, candidate.fetched_at)
-        if outcome.source_format in ("html", "text") and isinstance(response, TextResponse):
+        if outcome.source_format in ("html", "text") and may_link_attachments(response):
             for url, text in self.page_links(response):
                 if links.is_attachment_link(url, text) and links.same_site(portal.netloc, url):
                     yield self.request(url, self.parse_attachment, {

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from tests.conftest import ROOT, DemoNetwork, crawl, wait_for
@@ -39,8 +40,13 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path):
                                  "--log-level", "ERROR"], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: _count(db, "SELECT count(*) FROM reports") >= 3, timeout=120)
+        helpers = psutil.Process(proc.pid).children(recursive=True)  # the parser worker, its forkserver
+        assert helpers
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # nothing of the killed run is left running (a pool worker would otherwise wait forever)
+        wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in helpers),
+                 timeout=15)
         stored_before = _count(db, "SELECT count(*) FROM reports")
         assert 3 <= stored_before < len(net.manifest["reports"])  # really mid-run
         assert list((archive / "warc").rglob("*.warc.gz.open"))  # a WARC file was left open
