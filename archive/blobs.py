@@ -35,7 +35,7 @@ class BlobStore:
         final = str(self.path(sha))
         if os.path.exists(final):
             return sha, False
-        # created read-only and exclusively: no chmod, and no clash with another writer's temp
+        # created read-only and exclusively: no clash with another writer's temp file
         tmp = f"{os.path.dirname(final)}/.tmp-{os.getpid()}-{_TOKEN}-{next(_serial)}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         try:
@@ -44,6 +44,7 @@ class BlobStore:
             os.makedirs(os.path.dirname(final), exist_ok=True)
             fd = os.open(tmp, flags, 0o444)
         try:
+            os.fchmod(fd, 0o444)  # whatever the umask took away
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             # link, not rename: never replaces a blob another writer stored meanwhile

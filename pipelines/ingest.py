@@ -86,8 +86,9 @@ def exit_with(pid: int) -> None:
     """
     def watch():
         try:
-            fd = os.pidfd_open(pid)
-            select.select([fd], [], [])
+            poller = select.poll()
+            poller.register(os.pidfd_open(pid), select.POLLIN)
+            poller.poll()
         except (AttributeError, OSError):
             while pid_alive(pid):
                 time.sleep(2)

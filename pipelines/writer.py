@@ -15,6 +15,7 @@ URL again. `close()` commits everything before the run is recorded as finished.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import sqlite3
@@ -30,42 +31,67 @@ _STOP = object()
 
 
 class BackgroundWriter:
-    def __init__(self, path: str | Path, max_batch: int = 5000, linger: float = 0.2):
+    def __init__(self, path: str | Path, max_batch: int = 5000, linger: float = 0.2, busy_retries: int = 5):
         self.max_batch = max_batch
         # Rows wait up to this long to share a transaction: each transaction takes the write
         # lock, and a parser worker that finds it taken backs off for milliseconds at a time.
         self.linger = linger
-        self.failed = 0  # statements that could not be applied (each one logged)
+        self.busy_retries = busy_retries  # each waits out the connection's busy timeout first
+        self.failed = 0  # statements not applied (each logged), including any queued after a failure
+        self.error: BaseException | None = None  # what stopped the thread, if anything did
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, args=(str(path),), name="zfxxgk-db-writer",
                                         daemon=True)
         self._thread.start()
+        # rows still queued when the interpreter exits without close() (a forced shutdown) are
+        # committed then; a daemon thread would otherwise just be dropped
+        atexit.register(self.close)
 
     def execute(self, sql: str, params=()) -> None:
         """Queue one statement; it is committed shortly, in order with the others."""
         if self._closed:
             raise RuntimeError("the database writer is closed")
+        if self.error is not None:
+            self.failed += 1  # nobody would ever apply it; counted, and reported by close()
+            return
         self._queue.put((sql, params))
 
-    def flush(self) -> None:
-        """Wait until every statement queued so far is committed."""
-        if self._closed:
-            return
+    def flush(self) -> bool:
+        """Wait until every statement queued so far is committed; False if the thread died."""
+        if self._closed or self.error is not None:
+            return self.error is None
         done = threading.Event()
         self._queue.put(done)
-        done.wait()
+        while not done.wait(0.5):
+            if not self._thread.is_alive():
+                return False
+        return self.error is None
 
     def close(self) -> None:
+        """Commit everything queued and stop the thread."""
         if self._closed:
             return
         self._closed = True
+        atexit.unregister(self.close)
         self._queue.put(_STOP)
         self._thread.join()
+        while True:  # what a dead thread left in the queue
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, tuple):
+                self.failed += 1
+            elif isinstance(item, threading.Event):
+                item.set()
+        if self.failed:
+            log.error("%d rows of this run could not be recorded (see the errors above)", self.failed)
 
     def _run(self, path: str) -> None:
-        conn = open_db(path).conn
+        conn = None
         try:
+            conn = open_db(path).conn
             stop = False
             while not stop:
                 batch = [self._queue.get()]
@@ -75,30 +101,55 @@ class BackgroundWriter:
                         batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
                     except queue.Empty:
                         break
-                statements = [b for b in batch if isinstance(b, tuple)]
-                if statements:
-                    self._commit(conn, statements)
-                for b in batch:
-                    if isinstance(b, threading.Event):
-                        b.set()
-                    stop = stop or b is _STOP
+                try:
+                    statements = [b for b in batch if isinstance(b, tuple)]
+                    if statements:
+                        self._commit(conn, statements)
+                finally:
+                    for b in batch:
+                        if isinstance(b, threading.Event):
+                            b.set()
+                        stop = stop or b is _STOP
+        except BaseException as exc:  # noqa: BLE001 - recorded; execute/flush/close report it
+            self.error = exc
+            log.exception("the database writer stopped; rows queued from now on are not recorded")
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _commit(self, conn: sqlite3.Connection, statements: list[tuple]) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for sql, params in statements:
-                conn.execute(sql, params)
-            conn.execute("COMMIT")
+        for attempt in range(self.busy_retries + 1):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for sql, params in statements:
+                    conn.execute(sql, params)
+                conn.execute("COMMIT")
+                return
+            except Exception as exc:  # noqa: BLE001 - sorted out below
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if not _busy(exc):
+                    break  # a bad row: find it below
+                log.warning("database busy for %d rows (attempt %d): %s", len(statements), attempt + 1, exc)
+        else:
+            self.failed += len(statements)
+            log.error("database still busy after %d attempts: %d rows not recorded", self.busy_retries + 1,
+                      len(statements))
             return
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
         # one bad row must not cost the others theirs: apply them one by one
         for sql, params in statements:
             try:
                 conn.execute(sql, params)
-            except sqlite3.Error as exc:
+            except Exception as exc:  # noqa: BLE001 - a row refused (constraint, value out of range)
                 self.failed += 1
-                log.error("could not record a row (%s): %s", " ".join(sql.split()[:3]), exc)
+                log.error("could not record a row (%s): %s: %s", " ".join(sql.split()[:3]), type(exc).__name__, exc)
+
+
+def _busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: the whole batch is worth retrying, no row is at fault."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)
+    return "locked" in str(exc) or "busy" in str(exc)

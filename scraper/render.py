@@ -51,5 +51,9 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         lock = self.__dict__.setdefault("_launch_once", asyncio.Lock())
         async with lock:
             if getattr(self, "browser_provider", None) is None:
-                await self._launch()
+                try:
+                    await self._launch()
+                except BaseException:
+                    self.__dict__.pop("browser_provider", None)  # set before it started: try again next time
+                    raise
         return await super()._download_request(request, spider)

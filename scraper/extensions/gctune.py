@@ -22,17 +22,19 @@ class GcTuning:
     def __init__(self, crawler):
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
-        self.saved = gc.get_threshold()
+        self.saved = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def engine_started(self):
+        self.saved = gc.get_threshold()
         gc.collect()
         gc.freeze()
         gc.set_threshold(*THRESHOLDS)
 
     def engine_stopped(self):
-        gc.set_threshold(*self.saved)
-        gc.unfreeze()
+        if self.saved is not None:
+            gc.set_threshold(*self.saved)
+            gc.unfreeze()

@@ -65,15 +65,18 @@ class RunLog:
                 status = "aborted"
             elif statuses and failed == len(statuses):
                 status = "failed"
-            elif failed:
+            elif failed or ctx.writer.failed:  # some portals failed, or some rows went unrecorded
                 status = "partial"
             else:
                 status = "ok"
+            if ctx.writer.failed:
+                self.crawler.stats.set_value("zfxxgk/unrecorded_rows", ctx.writer.failed)
             stats = {k: v for k, v in self.crawler.stats.get_stats().items()}
             summary = (f"{len(statuses)} portals ({failed} failed); {totals['pages']} pages, "
                        f"{totals['not_modified']} not modified; {totals['reports_found']} report links, "
                        f"{totals['new_reports']} new reports, {totals['new_versions']} new versions; "
-                       f"{totals['errors']} errors")
+                       f"{totals['errors']} errors"
+                       + (f"; {ctx.writer.failed} response rows not recorded (see the log)" if ctx.writer.failed else ""))
             ctx.db["crawl_runs"].update(ctx.run_id, {
                 "finished_at": now, "status": status, "finish_reason": reason, **totals,
                 "stats_json": json.dumps(stats, default=str, ensure_ascii=False), "summary": summary,

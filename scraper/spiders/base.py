@@ -17,7 +17,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import urlsplit
@@ -39,10 +38,11 @@ from ..render import needs_rendering, playwright_meta
 log = logging.getLogger(__name__)
 
 
-# Every attachment link has a document extension or "download" in its URL (links.is_attachment_link),
-# so a page whose bytes hold neither has none, and the link scan (an HTML parse) can be skipped.
-_ATTACHMENT_HINT = re.compile(rb"(?i)\.(?:%s)|download" % b"|".join(
-    re.escape(e[1:].encode()) for e in links.DOC_EXTENSIONS))
+# Every attachment link has a document extension or "download" in its URL (links.is_attachment_link).
+# A link's URL is its href joined to the page URL (or a <base>, which is in the body), after
+# entities are decoded and tabs and newlines dropped; a page where none of that can produce a
+# hint has no attachment link, and the link scan (an HTML parse) can be skipped.
+_ATTACHMENT_HINTS = tuple(e.encode() for e in links.DOC_EXTENSIONS) + (b"download",)
 
 
 def may_link_attachments(response) -> bool:
@@ -50,7 +50,12 @@ def may_link_attachments(response) -> bool:
         return False
     if response.encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
         return True  # ASCII is not one byte per character there
-    return _ATTACHMENT_HINT.search(response.body) is not None
+    body = response.body
+    if b"&" in body and (b"&#" in body or b"&period" in body):
+        return True  # an escaped "." or letter would hide a hint
+    # lower case (ASCII letters only, as the hints are), without the characters URL parsing drops
+    text = (response.url.encode("utf-8", "replace") + b" " + body).lower().translate(None, b"\t\r\n")
+    return any(hint in text for hint in _ATTACHMENT_HINTS)
 
 
 class PortalSpider(scrapy.Spider):

@@ -66,3 +66,26 @@ def test_waits_for_a_worker_holding_the_write_lock(tmp_path):
     t.join()
     w.close()
     assert sorted(sqlite3.connect(path).execute("SELECT k FROM t").fetchall()) == [("crawl",), ("worker",)]
+
+
+def test_a_row_python_cannot_bind_is_refused_alone(tmp_path):
+    path = tmp_path / "w.db"
+    _table(path)
+    w = BackgroundWriter(path, linger=0.1)
+    w.execute("INSERT INTO t (k, v) VALUES ('a', 1)")
+    w.execute("INSERT INTO t (k, v) VALUES ('big', ?)", [2**70])  # OverflowError when bound
+    w.execute("INSERT INTO t (k, v) VALUES ('c', 3)")
+    assert w.flush() is True
+    w.close()
+    assert sqlite3.connect(path).execute("SELECT k FROM t ORDER BY k").fetchall() == [("a",), ("c",)]
+    assert w.failed == 1 and w.error is None
+
+
+def test_a_dead_writer_is_reported_not_waited_for(tmp_path, caplog):
+    w = BackgroundWriter(tmp_path / "no-such-dir" / "x" / "\0bad.db")  # cannot even open
+    w._thread.join(5)
+    assert w.error is not None and "stopped" in caplog.text
+    w.execute("INSERT INTO t (k, v) VALUES ('a', 1)")
+    assert w.flush() is False  # returns at once instead of waiting forever
+    w.close()
+    assert w.failed == 1 and "could not be recorded" in caplog.text

@@ -67,3 +67,29 @@ def test_navigation_scores_prefer_the_report_column():
 ])
 def test_same_site(portal, url, ok):
     assert links.same_site(portal, url) is ok
+
+
+@pytest.mark.parametrize("body, encoding, expected", [
+    ('<a href="/xxgk/2023年报.PDF">附件</a>', "utf-8", True),
+    ('<a href="/module/download/downfile.jsp?id=9">附件：年度报告</a>', "utf-8", True),
+    ('<a href="/files/附件1.docx">附件1</a>', "gbk", True),
+    ('<p>各单位：请做好相关工作。</p><a href="/art/2023/1/1/art_1_2.html">返回</a>', "utf-8", False),
+    ('<a href="/files/a.pdf">附件</a>', "utf-16", True),  # not one byte per character: always scanned
+    ('<a href="a&#46;pdf">附件</a>', "utf-8", True),  # the entity hides the extension
+    ('<a href="a.\npdf">附件</a>', "utf-8", True),  # URL parsing drops the newline
+    ('<a href="file.php?id=5">附件</a>', "utf-8", True),  # relative to a page under /download/
+])
+def test_report_pages_scanned_for_attachments_only_when_they_can_have_one(body, encoding, expected):
+    from scrapy.http import HtmlResponse
+
+    from scraper.spiders.base import may_link_attachments
+
+    url = "http://127.0.0.1/download/2023/r.html" if "file.php" in body else "http://127.0.0.1/r.html"
+    response = HtmlResponse(url, body=body.encode(encoding), encoding=encoding)
+    assert may_link_attachments(response) is expected
+    if not expected:  # the hint is a necessary condition: no link there would have counted
+        assert not any(links.is_attachment_link(response.urljoin(a.attrib["href"]), a.xpath("string(.)").get())
+                       for a in response.xpath("//a[@href]"))
+    else:  # and each page above does link one
+        assert any(links.is_attachment_link(response.urljoin(a.attrib["href"]), a.xpath("string(.)").get())
+                   for a in response.xpath("//a[@href]"))
