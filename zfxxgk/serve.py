@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,11 +73,17 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     if replace_process:
         os.execve(args[0], args, datasette_env(archive))
     child = subprocess.Popen(args, env=datasette_env(archive))
+
+    def stop(signum, frame):  # SIGTERM (systemd, kill) ends us as Ctrl-C does, child included
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return child.wait()
     except KeyboardInterrupt:
         return 0
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if child.poll() is None:
             child.terminate()
             try:
