@@ -82,7 +82,7 @@ def exit_with(pid: int) -> None:
     A process-pool worker waits on its task queue forever, and a killed crawl (SIGKILL, the
     scheduler's time limit) cannot tell it to stop: every such run would leave an idle worker
     and its forkserver behind. A pidfd becomes readable when its process exits; where there
-    is none (old kernels), the pid is polled.
+    is none (kernels before 5.3), the pid is polled.
     """
     def watch():
         try:

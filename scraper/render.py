@@ -38,7 +38,8 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
     Most portals never need one, and a crawl of them should not pay for Playwright's driver
     (a Node.js process: about half a second to start and 100+ MB). Requests without
-    meta["playwright"] go to Scrapy's own HTTP handler either way.
+    meta["playwright"] go to Scrapy's own HTTP handler either way. (It overrides internals of
+    scrapy-playwright 0.0.48, which setup.cfg pins; the demo crawl test renders through it.)
     """
 
     async def _maybe_launch_in_thread(self) -> None:  # engine_started, Scrapy >= 2.14
