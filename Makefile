@@ -41,7 +41,7 @@ bench: install
 	$(BIN)/python bench/parse_bench.py
 
 bench-crawl: install
-	$(BIN)/python bench/crawl_bench.py --portals 200 --reports 20 --latency-ms 0 150
+	$(BIN)/python bench/crawl_bench.py --portals 200 --reports 20 --latency-ms 150 0
 
 bench-datasette: install
 	$(BIN)/python bench/datasette_bench.py --reports 30000
