@@ -32,13 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from demo.reports import vary  # noqa: E402
-from pipelines import cjk  # noqa: E402
 from pipelines.db import ensure_schema, open_db, transaction  # noqa: E402
 from pipelines.parser import parse_document  # noqa: E402
 from pipelines.parser.identities import check  # noqa: E402
 from pipelines.parser.model import Cell  # noqa: E402
 from pipelines.regions import PROVINCES, province_of  # noqa: E402
-from pipelines.store import _applicant_rows, _totals, split_key  # noqa: E402
+from pipelines.parser.labels import split_key  # noqa: E402
+from pipelines.store import _applicant_rows, _totals, refresh_search  # noqa: E402
 from zfxxgk.publish import publish  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "samples"
@@ -69,7 +69,7 @@ def build(db_path: Path, n_reports: int) -> float:
                          [(pid, name, level, code, province_of(code), f"http://{pid}.example.gov.cn/")
                           for pid, name, level, code in portals])
     rid = 0
-    batch: dict[str, list] = {k: [] for k in ("reports", "cells", "checks", "totals", "apps", "texts", "search", "docs")}
+    batch: dict[str, list] = {k: [] for k in ("reports", "cells", "checks", "totals", "apps", "texts", "docs")}
 
     def flush():
         with transaction(db):
@@ -87,7 +87,6 @@ def build(db_path: Path, n_reports: int) -> float:
                 conn.executemany(f"INSERT INTO report_totals VALUES ({', '.join('?' * cols)})", batch["totals"])
                 conn.executemany("INSERT INTO report_applicants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch["apps"])
             conn.executemany("INSERT INTO report_texts VALUES (?, ?, ?, ?, ?)", batch["texts"])
-            conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)", batch["search"])
         for v in batch.values():
             v.clear()
 
@@ -120,7 +119,6 @@ def build(db_path: Path, n_reports: int) -> float:
             batch["totals"].append(tuple(_totals(rid, values, apps.get("total")).values()))
             batch["apps"].extend(tuple(a.values()) for a in apps.values())
             batch["texts"].append((rid, base[3].get("overview"), base[3].get("problems"), base[3].get("other"), text))
-            batch["search"].append((rid, cjk.tokens(f"{title} {name}"), cjk.tokens(cjk.prose(text))))
             if rid % 500 == 0:
                 flush()
                 print(f"  {rid} reports", end="\r", flush=True)
@@ -129,6 +127,7 @@ def build(db_path: Path, n_reports: int) -> float:
         if rid >= n_reports:
             break
     flush()
+    refresh_search(db)  # as a crawl does after storing its reports
     conn.execute("ANALYZE")
     return time.perf_counter() - start
 

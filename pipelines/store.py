@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from . import cjk
 from .db import transaction
-from .parser.labels import APPLICANTS
+from .parser.labels import APPLICANTS, split_key
 from .parser.model import PARSER_VERSION, Report
 
 _DENIED = "results.denied."
@@ -106,20 +105,6 @@ def _report_row(report: Report) -> dict:
     }
 
 
-@lru_cache(maxsize=4096)
-def split_key(key: str) -> tuple[str, str, str]:
-    """'applications.legal.commercial.results.granted' -> (applications, results.granted, legal.commercial)."""
-    table, rest = key.split(".", 1)
-    if table == "applications":
-        for a in APPLICANTS:
-            if rest.startswith(a + "."):
-                return table, rest[len(a) + 1:], a
-    if table in ("active", "appeals"):
-        row, _, col = rest.rpartition(".")
-        return table, row, col
-    return table, rest, ""
-
-
 def _insert_sql(table: str, columns: list[str]) -> str:
     return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
@@ -152,21 +137,27 @@ def _write_parsed(db: sqlite_utils.Database, report_id: int, report: Report) -> 
                  [report_id, *(report.sections.get(k) for k in ("overview", "problems", "other")), report.text])
 
 
-def refresh_search(db: sqlite_utils.Database) -> int:
+def refresh_search(db: sqlite_utils.Database, chunk: int = 1000) -> int:
     """Index every report not yet in the full-text index; returns how many were added.
 
     Indexing is a separate step (after a crawl, after a reparse) rather than part of storing
     a report: FTS5 inserts cost more than the rest of the store, and the published copy is
-    only swapped in once the index is complete.
+    only swapped in once the index is complete. Texts are read a chunk at a time, so a full
+    re-index of the archive does not hold every text in memory at once.
     """
-    rows = db.execute(
-        "SELECT r.id, r.title, r.agency, t.full_text FROM reports r LEFT JOIN report_texts t ON t.report_id = r.id "
-        "WHERE r.id NOT IN (SELECT rowid FROM report_search)").fetchall()
+    ids = [rid for (rid,) in db.execute(
+        "SELECT id FROM reports WHERE id NOT IN (SELECT rowid FROM report_search) ORDER BY id")]
     with transaction(db):
-        db.conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)", [
-            (rid, cjk.tokens(" ".join(filter(None, [title, agency]))), cjk.tokens(cjk.prose(text)))
-            for rid, title, agency, text in rows])
-    return len(rows)
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            rows = db.execute(
+                "SELECT r.id, r.title, r.agency, t.full_text FROM reports r "
+                f"LEFT JOIN report_texts t ON t.report_id = r.id WHERE r.id IN ({', '.join('?' * len(part))})",
+                part).fetchall()
+            db.conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, ?, ?)", [
+                (rid, cjk.tokens(" ".join(filter(None, [title, agency]))), cjk.tokens(cjk.prose(text)))
+                for rid, title, agency, text in rows])
+    return len(ids)
 
 
 _GROUPS = ("results.denied.", "results.unable.", "results.not_processed.", "results.other.")

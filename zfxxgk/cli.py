@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import Paths
 
 
 @click.group()
@@ -67,7 +68,7 @@ def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_le
     from .lock import LockBusy, RunLock
 
     try:
-        with RunLock(Path(db).parent / "zfxxgk.lock", "crawl"):
+        with RunLock(Paths(Path(db).parent).lock, "crawl"):
             run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,
                             trigger=trigger, recheck_days=recheck_days, full=full, log_level=log_level)
     except LockBusy as exc:
@@ -87,7 +88,7 @@ def status(db, nights, max_silence_hours):
     """The last runs and the portals in alarm; exits 1 when there is an alarm."""
     from .status import print_status
 
-    sys.exit(print_status(db, nights, max_silence_hours, Path(db).parent / "zfxxgk.lock"))
+    sys.exit(print_status(db, nights, max_silence_hours, Paths(Path(db).parent).lock))
 
 
 @cli.command()
@@ -139,7 +140,6 @@ def demo(data, port_base, serve, port):
     from demo.server import Network
     from demo.sites import demo_sites
 
-    from .config import Paths
     from .cycle import CycleConfig, run_cycle
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -21,8 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.db import ensure_schema, open_db, transaction
-from pipelines.db import utcnow
+from pipelines.db import ensure_schema, open_db, transaction, utcnow
 from pipelines.reparse import reparse
 from pipelines.store import refresh_search
 

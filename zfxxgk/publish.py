@@ -10,6 +10,7 @@ renamed over the published file - an atomic step. A Datasette serving the publis
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +63,6 @@ def check(path: Path) -> int:
 
 
 def _params(sql: str) -> set[str]:
-    import re
-
     return set(re.findall(r":(\w+)", sql))
 
 

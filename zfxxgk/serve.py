@@ -67,7 +67,8 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     from pipelines.db import ensure_schema, open_db
 
     check_db_name(db)
-    ensure_schema(open_db(db))
+    if not immutable:  # a published copy was migrated before it was published, and is never written
+        ensure_schema(open_db(db))
     args = datasette_args(db, host=host, port=port, immutable=immutable)
     print(f"serving {db} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     if replace_process:

@@ -7,9 +7,7 @@ repair in `repair.py` solves them to place values in rows that lost their blank 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from .labels import APPLICANTS, RESULT_ITEMS_2019, RESULT_ITEMS_2021, T3_ROW_ORDER, T4_BLOCKS
+from .labels import APPLICANTS, RESULT_ITEMS_2019, RESULT_ITEMS_2021, T3_ROW_ORDER, T4_BLOCKS, split_key
 from .model import Cell, IdentityCheck
 
 LEGAL = APPLICANTS[1:6]
@@ -25,20 +23,11 @@ def result_items(cells: dict) -> list[str]:
     return RESULT_ITEMS_2021 if has_2021_other else RESULT_ITEMS_2019
 
 
-@lru_cache(maxsize=4096)
-def _row_of(key: str) -> str:
-    rest = key[len("applications."):]
-    for a in APPLICANTS:
-        if rest.startswith(a + "."):
-            return rest[len(a) + 1:]
-    return rest
-
-
 def equations(cells: dict) -> list[tuple[str, str, list[str], list[str]]]:
     """(id, column, lhs keys, rhs keys) for every identity that applies to this report."""
     eqs = []
     items = result_items(cells)
-    t3_rows = {_row_of(k) for k in cells if k.startswith("applications.")}
+    t3_rows = {split_key(k)[1] for k in cells if k.startswith("applications.")}
     for a in APPLICANTS:
         if {"new_received", "carried_over", "results.total", "carried_forward"} <= t3_rows:
             eqs.append(("I1", a, [app(a, "new_received"), app(a, "carried_over")],

@@ -9,12 +9,30 @@ the same key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import label_key
 
 APPLICANTS = ("natural_person", "legal.commercial", "legal.research", "legal.public_interest",
               "legal.legal_service", "legal.other", "total")
 APPLICANT_SHORT = dict(zip(("np", "com", "res", "pub", "law", "oth", "tot"), APPLICANTS))
+
+
+@lru_cache(maxsize=4096)
+def split_key(key: str) -> tuple[str, str, str]:
+    """'applications.legal.commercial.results.granted' -> (applications, results.granted, legal.commercial).
+
+    (table, row, column) of a canonical cell key; applicant names contain dots themselves.
+    """
+    table, rest = key.split(".", 1)
+    if table == "applications":
+        for a in APPLICANTS:
+            if rest.startswith(a + "."):
+                return table, rest[len(a) + 1:], a
+    if table in ("active", "appeals"):
+        row, _, col = rest.rpartition(".")
+        return table, row, col
+    return table, rest, ""
 
 # T3 rows, in template order. (row key, cores, template) - template None means both.
 T3_ROWS: list[tuple[str, tuple[str, ...], str | None]] = [

@@ -17,7 +17,7 @@ def sniff(data: bytes, url: str | None = None, content_type: str | None = None) 
     """One of: html, text, pdf, doc, docx, wps, xls, xlsx, rtf, image, zip, ofd, binary, empty."""
     head = data[:8]
     hint = ((url or "").lower().split("?")[0], (content_type or "").lower())
-    if not data.strip():
+    if not data or data.isspace():  # not strip(): that copies the whole body to look at its ends
         return "empty"
     if head.startswith(b"%PDF") or data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
