@@ -4,8 +4,11 @@ Each portal is a `Site`: a dict of paths to pages, optional POST handlers, a rob
 switches to misbehave (always 500). Pages carry ETag and Last-Modified and answer conditional
 requests with 304, as real CMS front ends do, so incremental re-crawls can be tested.
 
-For tests, `POST /__demo__/republish?path=...` on a portal changes the content of one page
-(a corrected re-publication at the same URL). It exists only on these demo servers.
+For tests, on these demo servers only: `POST /__demo__/republish?path=...` changes the
+content of one page (a corrected re-publication at the same URL); `POST /__demo__/hold?path=...`
+makes requests for a path wait until `POST /__demo__/release?path=...`, and
+`GET /__demo__/seen?path=...` says how many requests for it arrived, so a test can stop a crawl
+at a chosen moment (while it downloads a report's attachment, say) without guessing at timing.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class Site:
     decoys: list[str] = field(default_factory=list)  # paths a crawl must not take as reports
     republish: Callable[[str], None] | None = None
     port: int = 0
+    holds: dict[str, threading.Event] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -90,10 +95,18 @@ def _handler(site: Site):
             self.do_GET()
 
         def do_GET(self):
+            path = urlsplit(self.path).path
+            if path == "/__demo__/seen":
+                asked = parse_qs(urlsplit(self.path).query).get("path", [""])[0]
+                self._send(200, str(site.seen.get(asked, 0)).encode(), {"Content-Type": "text/plain"})
+                return
+            site.seen[path] = site.seen.get(path, 0) + 1
+            hold = site.holds.get(path)
+            if hold is not None:
+                hold.wait(timeout=300)
             if site.always_500:
                 self._send(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
                 return
-            path = urlsplit(self.path).path
             page = site.pages.get(path)
             if page is None and path == "/robots.txt":
                 page = site.pages.setdefault(path, Page(site.robots.encode(), "text/plain; charset=utf-8"))
@@ -117,6 +130,16 @@ def _handler(site: Site):
             if parts.path == "/__demo__/republish" and site.republish:
                 site.republish(query.get("path", [""])[0])
                 self._send(200, b"republished", {"Content-Type": "text/plain"})
+                return
+            if parts.path == "/__demo__/hold":
+                site.holds[query.get("path", [""])[0]] = threading.Event()
+                self._send(200, b"held", {"Content-Type": "text/plain"})
+                return
+            if parts.path == "/__demo__/release":
+                hold = site.holds.pop(query.get("path", [""])[0], None)
+                if hold is not None:
+                    hold.set()
+                self._send(200, b"released", {"Content-Type": "text/plain"})
                 return
             handler = site.post.get(parts.path)
             if handler is None or site.always_500:
@@ -158,6 +181,9 @@ class Network:
         return self
 
     def stop(self) -> None:
+        for site in self.sites:
+            for hold in site.holds.values():
+                hold.set()
         for s in self.servers:
             s.shutdown()
             s.server_close()

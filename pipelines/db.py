@@ -9,8 +9,9 @@ Tables, in the order data flows through them:
   crawl_runs       one row per crawl run: start, end, outcome, stats
   portal_runs      one row per portal per run: what it yielded, what failed
   fetches          every HTTP response the crawl received, with its place in the WARC files
-  url_state        per URL: validators (ETag, Last-Modified), body sha256 of the last 200, and
-                   the verdict on report pages (report / rejected), so nightly runs skip them
+  url_state        per URL: validators (ETag, Last-Modified) and body sha256 of the last 200
+  url_verdicts     per candidate report URL: report / rejected / incomplete, so nightly runs skip them
+  crawl_events     every refusal, fault and limit of a run, with its portal, URL and reason
   documents        the content-addressed blob store's manifest (sha256 -> size, format)
   reports          one row per version of a report (a changed re-publication is a new row)
   attachments      files linked from report pages (PDF, DOC ...), archived with the report
@@ -292,3 +293,23 @@ def m007_cells_by_key_only_in_published_copy(db: sqlite_utils.Database) -> None:
     report: nearly half of what storing a report costs. Readers need it; the crawl does not.
     """
     db.execute("DROP INDEX IF EXISTS idx_report_cells_key_value")
+
+
+@migrations()
+def m008_events_and_verdicts(db: sqlite_utils.Database) -> None:
+    """What stopped or bent the crawl, and the verdicts on candidate report URLs, in tables of their own.
+
+    `crawl_events` keeps every refusal, fault and limit with its reason and URL (an off-site
+    redirect, robots.txt, a decompression bomb, a wrong charset label, a page limit), so a
+    portal that yields nothing says why. Verdicts move out of `url_state`, which now holds only
+    HTTP validators (written by the conditional-request middleware), into `url_verdicts`
+    (written with the report they judge, in the same transaction): one owner for each.
+    """
+    db["crawl_events"].create({
+        "id": int, "run_id": int, "portal_id": str, "kind": str, "url": str, "reason": str, "at": str,
+    }, pk="id", foreign_keys=[("run_id", "crawl_runs", "id")])
+    db["crawl_events"].create_index(["run_id", "portal_id"])
+    db["url_verdicts"].create({"url": str, "verdict": str, "checked_at": str}, pk="url")
+    db.execute("INSERT OR IGNORE INTO url_verdicts (url, verdict, checked_at) "
+               "SELECT url, verdict, checked_at FROM url_state WHERE verdict IS NOT NULL")
+    db["url_state"].transform(drop={"verdict"})

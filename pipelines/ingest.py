@@ -1,13 +1,21 @@
-"""Taking one fetched candidate report into the archive: parse, judge, store.
+"""Taking one fetched candidate report into the archive: parse, judge, store, as one unit.
 
-This runs in a worker process beside the crawl (see `scraper.spiders.base.PortalSpider`), so
+A candidate is a page together with the attachments it links (PDF, DOC ...), fetched before
+it gets here: the page, its attachments and the verdict that lets the next run skip the URL
+are committed in one transaction, so a crawl killed half-way leaves either all of them or
+none (and the next run fetches the page again). A report whose attachments could not all be
+fetched is stored with what it has and judged `incomplete`, which makes the next run fetch it
+again rather than wait for the 30-day re-check.
+
+This runs in a worker process beside the crawl (`scraper.context.CrawlContext.in_worker`), so
 the CPU work of parsing and writing never stalls the downloads; it also runs in-process
 where that is simpler (tests, `ZFXXGK_PARSE_WORKERS=0`). It is a plain function of plain
 data, so it pickles across the process boundary and needs no Scrapy.
 
 The verdict comes from the content: a page is a report if the parser finds a report in it
-and its own title is not a notice about reports; a PDF/DOC the parser cannot read yet is a
-report if the link that led to it said so.
+and its own title is not a notice about reports; a PDF/DOC the parser cannot read yet, or a
+page whose tables are only in its attachments (详见附件), is a report if the link that led
+to it said so.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import os
 import select
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive import BlobStore
 from archive.warc import pid_alive
@@ -27,7 +35,20 @@ from .parser.meta import is_decoy_title, parse_title
 from .parser.sniff import BINARY_FORMATS
 from .store import content_hash, record_document, save_report
 
-REPORT, REJECTED = "report", "rejected"
+REPORT, REJECTED, INCOMPLETE = "report", "rejected", "incomplete"
+ATTACHMENT_STATUS = "not_parsed"
+ATTACHMENT_REASON = "attachments are archived; parsing PDF/DOC/XLS attachments is a later stage of the project"
+
+
+@dataclass
+class Attachment:
+    """A file linked from a candidate page, as fetched."""
+
+    url: str
+    link_text: str
+    body: bytes
+    content_type: str
+    fetched_at: str
 
 
 @dataclass
@@ -42,6 +63,8 @@ class Candidate:
     run_id: int | None
     fetched_at: str
     link_says_report: bool
+    attachments: list[Attachment] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # attachment URLs that could not be fetched
 
 
 @dataclass
@@ -57,6 +80,8 @@ class Outcome:
     agency: str | None = None
     year: int | None = None
     cells: int = 0
+    attachments: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 _local = threading.local()
@@ -110,7 +135,8 @@ def _db(path: str):
 def ingest(c: Candidate) -> Outcome:
     fmt = sniff(c.body, c.url, c.content_type)
     report = parse_document(c.body, url=c.url, content_type=c.content_type)
-    if fmt in BINARY_FORMATS:
+    if fmt in BINARY_FORMATS or (not report.is_report and (c.attachments or c.missing) and c.link_says_report
+                                 and not (report.title and is_decoy_title(report.title))):
         if not c.link_says_report:
             return _reject(c, f"{fmt} file behind a link that does not name a report")
         parsed = parse_title(c.link_title)
@@ -118,23 +144,36 @@ def ingest(c: Candidate) -> Outcome:
             report.year = report.year or parsed[0]
             report.agency = report.agency or parsed[1]
         report.title = report.title or c.link_title
-        report.reason += "; identified as a report by its link title"
+        report.reason += ("; identified as a report by its link title" if fmt in BINARY_FORMATS else
+                          "; its tables are in its attachments; identified as a report by its link title")
     elif not report.is_report:
         return _reject(c, f"{report.parse_status}: {report.reason}")
     elif report.title and is_decoy_title(report.title):
         return _reject(c, f"decoy: {report.title}")
 
     db = _db(c.db_path)
-    sha, _ = BlobStore(c.archive).put(c.body)
+    blobs = BlobStore(c.archive)
+    sha, _ = blobs.put(c.body)
+    stored = [(a, blobs.put(a.body)[0], sniff(a.body, a.url, a.content_type)) for a in c.attachments]
     chash = content_hash(report, sha)
+    verdict = INCOMPLETE if c.missing else REPORT
     with transaction(db):
         record_document(db, sha256=sha, body=c.body, url=c.url, content_type=c.content_type, fmt=fmt,
                         seen_at=c.fetched_at)
         saved = save_report(db, portal_id=c.portal_id, url=c.url, link_title=c.link_title, document_sha256=sha,
                             report=report, run_id=c.run_id, seen_at=c.fetched_at, chash=chash)
-        record_verdict(db, c.url, REPORT, c.fetched_at)
-    return Outcome(REPORT, report.reason, chash, saved.report_id, saved.new_report, saved.new_version,
-                   report.parse_status, report.source_format, report.agency, report.year, len(report.cells))
+        for a, a_sha, a_fmt in stored:
+            record_document(db, sha256=a_sha, body=a.body, url=a.url, content_type=a.content_type, fmt=a_fmt,
+                            seen_at=a.fetched_at)
+            db.conn.execute(
+                "INSERT OR IGNORE INTO attachments (report_id, url, link_text, sha256, format, size, parse_status, "
+                "parse_reason, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [saved.report_id, a.url, a.link_text, a_sha, a_fmt, len(a.body), ATTACHMENT_STATUS,
+                 ATTACHMENT_REASON, a.fetched_at])
+        record_verdict(db, c.url, verdict, c.fetched_at)
+    return Outcome(verdict, report.reason, chash, saved.report_id, saved.new_report, saved.new_version,
+                   report.parse_status, report.source_format, report.agency, report.year, len(report.cells),
+                   len(stored), list(report.warnings))
 
 
 def _reject(c: Candidate, reason: str) -> Outcome:
@@ -147,6 +186,6 @@ def _reject(c: Candidate, reason: str) -> Outcome:
 def record_verdict(db, url: str, verdict: str, now: str) -> None:
     """Remember what a candidate URL turned out to be, so later runs need not fetch it again."""
     db.conn.execute(
-        "INSERT INTO url_state (url, kind, verdict, checked_at) VALUES (?, 'report', ?, ?) "
+        "INSERT INTO url_verdicts (url, verdict, checked_at) VALUES (?, ?, ?) "
         "ON CONFLICT(url) DO UPDATE SET verdict = excluded.verdict, checked_at = excluded.checked_at",
         [url, verdict, now])

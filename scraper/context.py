@@ -1,28 +1,41 @@
-"""The state one crawl run shares between its spider, middlewares, extensions and pipelines:
-the database, the archive, the run record and the per-portal counters.
+"""The state one crawl run shares: the database, the archive, the run record, the per-portal
+counters and events, and the parser worker pool.
 
-Scrapy builds extensions, middlewares and pipelines separately; each asks `context_for(crawler)`
-and gets the same object, created on first use.
+It is a Scrapy extension (the first in EXTENSIONS), so it exists before the engine builds the
+middlewares and pipelines, and every component asks the crawler for it (`context_for`)
+instead of creating it on first touch.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scrapy import signals
+
 from archive import BlobStore, WarcArchive, recover_open_files
 from archive.warc import pid_alive
 from pipelines.db import ensure_portals, ensure_schema, open_db, parse_utc, transaction, utcnow
+from pipelines.ingest import worker_init
 from pipelines.writer import BackgroundWriter
 
 from . import registry
 
 log = logging.getLogger(__name__)
+
+# Events that mean something the portal offers was not read: they count as the portal's
+# errors. The others are recorded all the same: 'charset' (read after re-decoding) and
+# 'limit' (a budget that stopped discovery, shown by `zfxxgk status`).
+LOSS_KINDS = frozenset({"offsite", "robots", "redirect", "too_large", "not_text", "http", "network", "refused",
+                        "attachment", "storage"})
 
 
 @dataclass
@@ -44,12 +57,15 @@ class PortalCounters:
 
 
 class CrawlContext:
-    def __init__(self, settings):
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
         self.db_path = Path(settings.get("ZFXXGK_DB")).resolve()
         self.archive_root = Path(settings.get("ZFXXGK_ARCHIVE")).resolve()
         self.recheck_days = settings.getfloat("ZFXXGK_RECHECK_DAYS", 30)
         self.full = settings.getbool("ZFXXGK_FULL", False)
         self.trigger = settings.get("ZFXXGK_TRIGGER", "manual")
+        self.parse_workers = settings.getint("ZFXXGK_PARSE_WORKERS", os.cpu_count() or 2)
         self.portals = registry.load(settings.get("ZFXXGK_PORTALS") or None,
                                      settings.getlist("ZFXXGK_ONLY") or None)
         self.by_id = {p.id: p for p in self.portals}
@@ -74,17 +90,44 @@ class CrawlContext:
         self.counters: dict[str, PortalCounters] = defaultdict(PortalCounters)
         self.known = self._known_urls()
         self.complete = self._completely_crawled()
+        self._pool: ProcessPoolExecutor | None = None
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
-    _FETCH = ("run_id", "portal_id", "url", "method", "status", "content_type", "length", "sha256",
-              "fetched_at", "kind", "rendered", "warc_file", "warc_offset", "warc_length", "note")
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
 
-    def record_fetch(self, **row) -> None:
-        """One row of `fetches` (every response, and every request that got none)."""
-        row = {"run_id": self.run_id, "fetched_at": utcnow(), **row}
+    # -- events -------------------------------------------------------------------------------
+    def event(self, portal_id: str | None, kind: str, url: str | None, reason: str) -> None:
+        """Record what refused, failed or limited the crawl, with its reason (one line)."""
+        reason = " ".join(str(reason).split())[:500]
         self.writer.execute(
-            f"INSERT INTO fetches ({', '.join(self._FETCH)}) VALUES ({', '.join('?' * len(self._FETCH))})",
-            [row.get(k) for k in self._FETCH])
+            "INSERT INTO crawl_events (run_id, portal_id, kind, url, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            [self.run_id, portal_id, kind, url, reason, utcnow()])
+        self.crawler.stats.inc_value(f"zfxxgk/events/{kind}")
+        if portal_id and kind in LOSS_KINDS:
+            self.counters[portal_id].error(f"{kind}: {reason}" + (f" ({url})" if url and url not in reason else ""))
+        log.warning("portal %s: %s: %s (%s)", portal_id, kind, reason, url)
 
+    # -- parser workers -----------------------------------------------------------------------
+    async def in_worker(self, fn, *args):
+        """Run CPU work (parsing, storing) in a worker process, so downloads go on meanwhile.
+
+        The number of workers is ZFXXGK_PARSE_WORKERS (default: one per core; 0 runs it
+        in-process).
+        """
+        if self.parse_workers <= 0:
+            return fn(*args)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.parse_workers, mp_context=multiprocessing.get_context("forkserver"),
+                                             initializer=worker_init, initargs=(os.getpid(),))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def _spider_closed(self, spider, reason):
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- what earlier runs learnt -------------------------------------------------------------
     def _close_dead_runs(self) -> None:
         """A run still 'running' whose process is gone was killed: say so in its record."""
         for run_id, pid in self.db.execute(
@@ -95,7 +138,7 @@ class CrawlContext:
 
     def _known_urls(self) -> dict[str, tuple[str, str]]:
         """URL -> (verdict, checked_at) of report pages judged before, so a nightly run skips them."""
-        rows = self.db.execute("SELECT url, verdict, checked_at FROM url_state WHERE verdict IS NOT NULL").fetchall()
+        rows = self.db.execute("SELECT url, verdict, checked_at FROM url_verdicts").fetchall()
         return {u: (v, c) for u, v, c in rows}
 
     def _completely_crawled(self) -> set[str]:
@@ -110,9 +153,10 @@ class CrawlContext:
         return not self.full and portal_id in self.complete
 
     def is_due(self, url: str) -> bool:
-        """Whether a report URL should be fetched: never judged, or not re-checked for a while."""
+        """Whether a report URL should be fetched: never judged, judged incomplete (an
+        attachment is missing), or not re-checked for a while."""
         known = self.known.get(url)
-        if not known:
+        if not known or known[0] == "incomplete":
             return True
         checked = parse_utc(known[1])
         return checked is None or datetime.now(timezone.utc) - checked > timedelta(days=self.recheck_days)
@@ -124,8 +168,7 @@ class CrawlContext:
 
 
 def context_for(crawler) -> CrawlContext:
-    ctx = getattr(crawler, "_zfxxgk_context", None)
+    ctx = crawler.get_extension(CrawlContext)
     if ctx is None:
-        ctx = CrawlContext(crawler.settings)
-        crawler._zfxxgk_context = ctx
+        raise RuntimeError("scraper.context.CrawlContext is not enabled in EXTENSIONS")
     return ctx

@@ -1,5 +1,9 @@
-"""Downloader middlewares: one download slot per portal, retries with backoff, and
-conditional requests that let a nightly re-crawl cost 304s instead of pages."""
+"""Downloader middlewares: every request kept on its portal's site (redirects included), one
+download slot per portal, robots.txt as RFC 9309 reads it, redirect loops cut, retries with
+backoff, and conditional requests that let a nightly re-crawl cost 304s instead of pages.
+
+A request these refuse carries its reason in meta["zfxxgk_refusal"], which the spider's
+errback records against the portal (`crawl_events`)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ import logging
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
@@ -21,16 +28,103 @@ from .context import context_for
 log = logging.getLogger(__name__)
 
 
-class PortalSlotMiddleware:
-    """Every portal (scheme://host:port) gets its own download slot.
+def refuse(request, kind: str, reason: str) -> IgnoreRequest:
+    """Mark a request refused with its reason, for the errback to record against its portal."""
+    request.meta["zfxxgk_refusal"] = (kind, reason)
+    return IgnoreRequest(reason)
 
-    Scrapy keys slots by hostname; two portals on one host but different ports are different
-    servers (and the demo network runs many portals on 127.0.0.1), so per-portal politeness
-    needs the port in the key.
+
+class PortalSiteMiddleware:
+    """Every request stays on its portal's own site, and every portal is one download slot.
+
+    First among the downloader middlewares, so it sees every request before anything is sent
+    (robots.txt included): the spider's own, every redirect target and meta refresh (Scrapy
+    sends those back through the whole chain), and attachment downloads. A request off the
+    portal's site is refused and recorded: a compromised portal must not make the nightly
+    crawler fetch internal addresses and publish what they return.
+
+    Slots are keyed by host:port, not Scrapy's hostname: two portals on one host but different
+    ports are different servers (the demo network runs many portals on 127.0.0.1).
     """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
 
     def process_request(self, request):
         request.meta.setdefault("download_slot", urlsplit(request.url).netloc.lower())
+        if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):
+            return None  # robots.txt of a URL that passed here already
+        ctx = context_for(self.crawler)
+        portal = ctx.portal_for(request.url, request.meta)
+        if portal is None or not portal.allows(request.url):
+            via = request.meta.get("redirect_urls", [])
+            how = f"redirected from {via[-1]}" if via else "linked"
+            raise refuse(request, "offsite", f"off the portal's site ({how}): {request.url}")
+        return None
+
+
+class RedirectPolicyMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with loops cut at the first repeat and recorded as loops.
+
+    Without this a loop (/a -> /b -> /a) ends silently: the repeated URL is dropped by the
+    duplicate filter and nothing says why the portal yielded nothing.
+    """
+
+    def _redirect(self, redirected, request, reason):
+        seen = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in seen:
+            raise refuse(request, "redirect", f"redirect loop: {' -> '.join(seen + [redirected.url])}")
+        if len(seen) > self.max_redirect_times:
+            raise refuse(request, "redirect", f"more than {self.max_redirect_times} redirects from {seen[0]}")
+        return super()._redirect(redirected, request, reason)
+
+
+class MetaRefreshPolicyMiddleware(MetaRefreshMiddleware):
+    _redirect = RedirectPolicyMiddleware._redirect
+
+
+class _DisallowAll:
+    def allowed(self, url, user_agent) -> bool:
+        return False
+
+
+class RobotsPolicyMiddleware(RobotsTxtMiddleware):
+    """robots.txt as RFC 9309 reads it, with every refusal recorded.
+
+    A robots.txt that answers 5xx, or cannot be fetched at all (timeout, refused connection),
+    means "disallow everything" for this run (§2.3.1.4); Scrapy's own middleware treats both as
+    "allow everything". 4xx means no rules (§2.3.1.3), as in Scrapy.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._unavailable: dict[str, str] = {}
+
+    async def _parse_robots(self, response, netloc, request):
+        if response.status >= 500:
+            self._disallow_all(netloc, request, f"robots.txt answered HTTP {response.status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc, netloc):
+        self._disallow_all(netloc, None, f"robots.txt could not be fetched ({type(exc).__name__}: {exc})")
+
+    def _disallow_all(self, netloc, request, why: str) -> None:
+        self._unavailable[netloc] = why + ": nothing is fetched from this site this run (RFC 9309)"
+        rp_dfd = self._parsers[netloc]
+        self._parsers[netloc] = _DisallowAll()
+        rp_dfd.callback(self._parsers[netloc])
+
+    def process_request_2(self, rp, request):
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            netloc = urlsplit(request.url).netloc
+            raise refuse(request, "robots", self._unavailable.get(netloc) or f"disallowed by robots.txt: {request.url}")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -26,7 +26,7 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = float(os.environ.get("ZFXXGK_DOWNLOAD_TIMEOUT", "30"))
 DOWNLOAD_MAXSIZE = 50 * 2**20  # reports with scanned attachments reach tens of MB, not hundreds
 DOWNLOAD_WARNSIZE = 20 * 2**20
 RETRY_ENABLED = True
@@ -38,9 +38,15 @@ COOKIES_ENABLED = False
 # Scrapy starts this many asyncio tasks for every callback's output; ours yield a few requests
 # and at most one item, and at the default (100) the task churn cost more than the parsing.
 CONCURRENT_ITEMS = 8
+# Neither console may run inside an unattended crawler on a shared server: Scrapy 2.19's
+# remote control executes Python code sent to it over HTTP.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 REDIRECT_MAX_TIMES = 10
-DEPTH_LIMIT = 8
+# No request-depth cut: it counted listing pages as hops and dropped deep 下一页 chains
+# silently. Discovery is bounded by the spider's own limits (navigation hops, listing pages,
+# navigation pages, attachments per report), each recorded when it stops work.
+DEPTH_LIMIT = 0
 LOG_LEVEL = os.environ.get("ZFXXGK_LOG_LEVEL", "INFO")
 
 # -- the archive -------------------------------------------------------------------------------
@@ -57,13 +63,21 @@ ZFXXGK_TRIGGER = "manual"
 ZFXXGK_PARSE_WORKERS = int(os.environ.get("ZFXXGK_PARSE_WORKERS", os.cpu_count() or 2))
 
 DOWNLOADER_MIDDLEWARES = {
-    "scraper.middlewares.PortalSlotMiddleware": 50,
+    # first: nothing leaves for a host off the portal's site, robots.txt included
+    "scraper.middlewares.PortalSiteMiddleware": 40,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.middlewares.RobotsPolicyMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scraper.middlewares.MetaRefreshPolicyMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scraper.middlewares.RedirectPolicyMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scraper.middlewares.BackoffRetryMiddleware": 550,
     # below HttpCompression (590) so it sees decoded bodies and can store them for 304 replays
     "scraper.middlewares.ConditionalRequestMiddleware": 580,
 }
 EXTENSIONS = {
+    "scraper.context.CrawlContext": 0,  # first: the others ask the crawler for it
     "scraper.extensions.warc.WarcExtension": 100,
     "scraper.extensions.runlog.RunLog": 110,
     "scraper.extensions.gctune.GcTuning": 120,
@@ -102,7 +116,8 @@ def _chromium_launch_options() -> dict:
         options["executable_path"] = system
         options["args"] = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                            "--disable-component-update", "--disable-sync", "--no-first-run",
-                           "--disable-dev-shm-usage"]
+                           "--disable-dev-shm-usage",
+                           "--dns-prefetch-disable"]
     return options
 
 

@@ -64,9 +64,16 @@ def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_le
 
     Prints the run's summary; exits 1 if every portal failed.
     """
+    from scraper.registry import RegistryError, load
+
     from .crawl import run_crawl
     from .lock import LockBusy, RunLock
 
+    try:
+        load(portals, list(only) or None)  # a bad registry is one line, before anything starts
+    except RegistryError as exc:
+        click.echo(f"zfxxgk crawl: {exc}", err=True)
+        sys.exit(2)
     try:
         with RunLock(Paths(Path(db).parent).lock, "crawl"):
             run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,

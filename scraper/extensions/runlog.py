@@ -33,12 +33,15 @@ def portal_status(c) -> str:
 class RunLog:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.ctx = context_for(crawler)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    @property
+    def ctx(self):
+        return context_for(self.crawler)  # built before this extension, asked for once built
 
     def spider_closed(self, spider, reason):
         ctx = self.ctx

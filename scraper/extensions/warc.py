@@ -1,4 +1,6 @@
-"""Every response the crawl receives goes into the WARC files, and into `fetches`.
+"""Every response the crawl receives goes into the WARC files, and into `fetches`: this
+extension is the one writer of both (a request that got no response is recorded here too,
+by `record_failure`).
 
 Hooked on `response_downloaded`, which fires right after the download handler and before any
 middleware touches the response: the body is still as the server sent it (compressed if it
@@ -12,6 +14,8 @@ import hashlib
 import logging
 
 from scrapy import signals
+
+from pipelines.db import utcnow
 
 from ..context import context_for
 
@@ -29,13 +33,16 @@ def _headers(h) -> list[tuple[str, str]]:
 class WarcExtension:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.ctx = context_for(crawler)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    @property
+    def ctx(self):
+        return context_for(self.crawler)  # built before this extension, asked for once built
 
     def response_downloaded(self, response, request, spider=None):
         ctx = self.ctx
@@ -65,13 +72,28 @@ class WarcExtension:
             c.bytes += len(response.body)
             if response.status == 304:
                 c.not_modified += 1
-        ctx.record_fetch(
+        self._fetch_row(
             portal_id=portal.id if portal else None, url=response.url, method=request.method,
             status=response.status,
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
             length=len(response.body), sha256=hashlib.sha256(response.body).hexdigest(),
             kind=kind, rendered=int("playwright" in response.flags),
             warc_file=ref[0], warc_offset=ref[1], warc_length=ref[2])
+
+    _FETCH = ("run_id", "portal_id", "url", "method", "status", "content_type", "length", "sha256",
+              "fetched_at", "kind", "rendered", "warc_file", "warc_offset", "warc_length", "note")
+
+    def _fetch_row(self, **row) -> None:
+        row = {"run_id": self.ctx.run_id, "fetched_at": utcnow(), **row}
+        self.ctx.writer.execute(
+            f"INSERT INTO fetches ({', '.join(self._FETCH)}) VALUES ({', '.join('?' * len(self._FETCH))})",
+            [row.get(k) for k in self._FETCH])
+
+    def record_failure(self, request, note: str) -> None:
+        """The `fetches` row of a request that got no response (refused, timed out ...)."""
+        portal = self.ctx.portal_for(request.url, request.meta)
+        self._fetch_row(portal_id=portal.id if portal else None, url=request.url, method=request.method,
+                        status=None, kind=request.meta.get("kind"), note=note[:500])
 
     def spider_closed(self, spider, reason):
         self.ctx.warc.close()

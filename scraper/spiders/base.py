@@ -13,27 +13,25 @@ Nothing here is specific to one portal: a new portal is a registry row.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
-import os
-from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http.request import NO_CALLBACK
 
 from pipelines.db import utcnow
-from pipelines.ingest import REPORT, Candidate, ingest, worker_init
+from pipelines.ingest import Attachment, Candidate
+from pipelines.urls import canonical_url
 
 from .. import links
 from ..context import context_for
-from ..items import AttachmentItem, RejectedItem, ReportItem
+from ..extensions.warc import WarcExtension
+from ..failures import describe_failure
+from ..items import CandidateItem
 from ..registry import Portal
 from ..render import needs_rendering, playwright_meta
+from ..text import redecode
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +57,18 @@ def may_link_attachments(response) -> bool:
 
 
 class PortalSpider(scrapy.Spider):
-    max_listing_pages = 300  # per portal per run: listing pages beyond this are not followed
-    max_nav_pages = 40  # per portal: pages visited looking for the report column
-    max_nav_depth = 3  # home -> 政务公开 -> 政府信息公开 -> 年报
+    # Limits per portal per run; each one that stops discovery is recorded ('limit' events).
+    max_listing_pages = 300  # further pages of listings (下一页 chains, TRS index_N, dataproxy groups)
+    max_nav_pages = 40  # pages visited looking for the report column
+    max_nav_depth = 3  # navigation hops: home -> 政务公开 -> 政府信息公开 -> 年报
+    max_attachments = 20  # files fetched per report page
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.listing_pages: dict[str, int] = defaultdict(int)
-        self.nav_pages: dict[str, int] = defaultdict(int)
-        self.report_urls: dict[str, set[str]] = defaultdict(set)
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def in_worker(self, fn, *args):
-        """Run CPU work (parsing, storing) in a worker process, so downloads go on meanwhile.
-
-        The number of workers is ZFXXGK_PARSE_WORKERS (default: one per core;
-        0 runs it in-process).
-        """
-        workers = self.settings.getint("ZFXXGK_PARSE_WORKERS", os.cpu_count() or 2)
-        if workers <= 0:
-            return fn(*args)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                                             initializer=worker_init, initargs=(os.getpid(),))
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    def closed(self, reason):
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.listing_pages: dict[str, set[tuple]] = {}
+        self.nav_pages: dict[str, int] = {}
+        self.report_urls: dict[str, set[str]] = {}
+        self._limits_hit: set[tuple[str, str]] = set()
 
     @property
     def ctx(self):
@@ -95,10 +77,17 @@ class PortalSpider(scrapy.Spider):
     def portal(self, response_or_request) -> Portal:
         return self.ctx.by_id[response_or_request.meta["portal"]]
 
+    def limit(self, portal: Portal, name: str, url: str, reason: str) -> None:
+        """A limit stopped discovery: recorded once per portal and limit, counted every time."""
+        self.crawler.stats.inc_value(f"zfxxgk/limit/{name}")
+        if (portal.id, name) not in self._limits_hit:
+            self._limits_hit.add((portal.id, name))
+            self.ctx.event(portal.id, "limit", url, reason)
+
     # -- requests ---------------------------------------------------------------------------
     async def start(self):
         for portal in self.ctx.portals:
-            yield self.page_request(portal, portal.start_url, kind="listing")
+            yield self.page_request(portal, canonical_url(portal.start_url), kind="listing")
 
     def request(self, url: str, callback, meta: dict, **kwargs) -> scrapy.Request:
         """Every request of the spider: per-portal download slot set before it is scheduled.
@@ -108,7 +97,9 @@ class PortalSpider(scrapy.Spider):
         host (or 127.0.0.1) would queue behind each other's two-at-a-time limit.
         """
         meta.setdefault("download_slot", urlsplit(url).netloc.lower())
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+        if callback is not NO_CALLBACK:
+            kwargs["errback"] = self.on_error
+        return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
     def page_request(self, portal: Portal, url: str, kind: str, nav_depth: int = 0,
                      render: bool = False, **kwargs) -> scrapy.Request:
@@ -120,7 +111,7 @@ class PortalSpider(scrapy.Spider):
 
     def report_request(self, portal: Portal, url: str, title: str):
         """A request for a report link, unless it was seen this run or is archived and not due."""
-        seen = self.report_urls[portal.id]
+        seen = self.report_urls.setdefault(portal.id, set())
         if url in seen:
             return
         seen.add(url)
@@ -134,7 +125,12 @@ class PortalSpider(scrapy.Spider):
     def parse_page(self, response):
         portal = self.portal(response)
         if not isinstance(response, TextResponse):
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
+            self.ctx.event(portal.id, "not_text", response.url,
+                           f"a {response.meta.get('kind', 'listing')} page that is not text ({ctype}, "
+                           f"{len(response.body)} bytes): no links read")
             return
+        response = self.readable(portal, response)
         page_links = list(self.page_links(response))
         rendered = "playwright" in response.flags
         if not rendered and portal.render != "static" and (
@@ -144,13 +140,15 @@ class PortalSpider(scrapy.Spider):
             return
         found = due = 0
         for url, text in page_links:
-            if not links.same_site(portal.netloc, url):
+            if not links.is_report_title(text):
                 continue
-            if links.is_report_title(text):
-                found += 1
-                for request in self.report_request(portal, url, text):
-                    due += 1
-                    yield request
+            if not portal.allows(url):
+                self.ctx.event(portal.id, "offsite", url, f"report link off the portal's site, not followed: {url}")
+                continue
+            found += 1
+            for request in self.report_request(portal, url, text):
+                due += 1
+                yield request
         # New reports are listed first: once a portal has been crawled to the end, a listing page
         # with nothing new means the pages after it hold nothing new either (--full reads them all).
         if due or not found or not self.ctx.incremental(portal.id):
@@ -158,16 +156,30 @@ class PortalSpider(scrapy.Spider):
         if found == 0:
             yield from self.nav_requests(response, portal, page_links)
 
+    def readable(self, portal: Portal, response: TextResponse) -> TextResponse:
+        """The response decoded as its bytes are written, whatever its label says.
+
+        GBK pages labelled UTF-8 (in the header or a <meta>) decode to replacement characters:
+        their links read as nothing and the portal would look empty. Re-decoded, and recorded.
+        """
+        fixed = redecode(response.body, response.encoding, response.text)
+        if fixed is None:
+            return response
+        self.ctx.event(portal.id, "charset", response.url,
+                       f"labelled {response.encoding} but written in {fixed}: read as {fixed}")
+        return response.replace(encoding=fixed)
+
     def page_links(self, response):
-        """(absolute url, link text) for every link on the page, then the mixins' extra ones."""
+        """(canonical absolute url, link text) for every link on the page, then the mixins' extra ones."""
         for a in response.xpath("//a[@href]"):
             href = a.attrib.get("href", "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
             text = " ".join(a.xpath("string(.)").get("").split())
             title = (a.attrib.get("title") or "").strip()
-            yield response.urljoin(href), title if len(title) > len(text) else text
-        yield from self.extra_links(response)
+            yield canonical_url(response.urljoin(href)), title if len(title) > len(text) else text
+        for url, text in self.extra_links(response):
+            yield canonical_url(url), text
 
     def extra_links(self, response):
         return iter(())
@@ -177,9 +189,19 @@ class PortalSpider(scrapy.Spider):
 
     def next_listing(self, response, portal: Portal, url: str, **kwargs):
         """A further page of the same listing, within the per-portal budget."""
-        if self.listing_pages[portal.id] >= self.max_listing_pages or not links.same_site(portal.netloc, url):
+        url = canonical_url(url)
+        if not portal.allows(url):
+            self.ctx.event(portal.id, "offsite", url, f"listing page off the portal's site, not followed: {url}")
             return None
-        self.listing_pages[portal.id] += 1
+        pages = self.listing_pages.setdefault(portal.id, set())
+        key = (kwargs.get("method", "GET"), url, kwargs.get("body"))
+        if key in pages:
+            return None  # page-number links repeat on every page of a listing
+        if len(pages) >= self.max_listing_pages:
+            self.limit(portal, "listing_pages", url,
+                       f"listing page limit ({self.max_listing_pages} per portal) reached: {url} and later pages not read")
+            return None
+        pages.add(key)
         # further pages of a rendered listing need the browser too; POSTs never go through it
         render = "playwright" in response.flags and kwargs.get("method", "GET") == "GET"
         return self.page_request(portal, url, "listing", response.meta.get("nav_depth", 0), render=render, **kwargs)
@@ -190,54 +212,73 @@ class PortalSpider(scrapy.Spider):
     # -- report pages -----------------------------------------------------------------------
     async def parse_report(self, response):
         portal = self.portal(response)
+        if isinstance(response, TextResponse):
+            response = self.readable(portal, response)
         link_title = response.meta.get("link_title", "")
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        candidate = Candidate(
+        attachments, missing = await self.fetch_attachments(portal, response)
+        yield CandidateItem(Candidate(
             db_path=str(self.ctx.db_path), archive=str(self.ctx.archive_root),
             portal_id=portal.id, url=response.url, link_title=link_title, body=response.body,
-            content_type=content_type, run_id=self.ctx.run_id, fetched_at=utcnow(),
-            link_says_report=links.is_report_title(link_title))
-        try:
-            outcome = await self.in_worker(ingest, candidate)
-        except Exception as exc:  # noqa: BLE001 - a storage failure is this page's, not the crawl's
-            # the response is in the WARC already; the URL is not marked judged, so the next
-            # run fetches it again
-            self.ctx.counters[portal.id].error(f"could not store {response.url}: {type(exc).__name__}: {exc}")
-            log.exception("portal %s: could not store %s", portal.id, response.url)
-            return
-        if outcome.verdict != REPORT:
-            yield RejectedItem(portal.id, response.url, link_title, outcome.reason)
-            return
-        yield ReportItem(portal.id, response.url, link_title, outcome, candidate.fetched_at)
-        if outcome.source_format in ("html", "text") and may_link_attachments(response):
-            for url, text in self.page_links(response):
-                if links.is_attachment_link(url, text) and links.same_site(portal.netloc, url):
-                    yield self.request(url, self.parse_attachment, {
-                        "portal": portal.id, "kind": "attachment", "report_url": response.url,
-                        "report_content_hash": outcome.content_hash, "link_text": text})
-
-    def parse_attachment(self, response):
-        yield AttachmentItem(
-            portal_id=response.meta["portal"], report_url=response.meta["report_url"],
-            report_content_hash=response.meta["report_content_hash"], url=response.url,
-            link_text=response.meta.get("link_text", ""), body=response.body,
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
-            fetched_at=utcnow())
+            run_id=self.ctx.run_id, fetched_at=utcnow(), link_says_report=links.is_report_title(link_title),
+            attachments=attachments, missing=missing))
+
+    def attachment_requests(self, portal: Portal, response) -> list[scrapy.Request]:
+        """Requests for the files a report page links (PDF, DOC ...), on the portal's site."""
+        if not may_link_attachments(response):
+            return []
+        requests, seen = [], set()
+        for url, text in self.page_links(response):
+            if url in seen or url == response.url or not links.is_attachment_link(url, text):
+                continue
+            seen.add(url)
+            if not portal.allows(url):
+                self.ctx.event(portal.id, "offsite", url, f"attachment off the portal's site, not fetched: {url}")
+                continue
+            if len(requests) >= self.max_attachments:
+                self.limit(portal, "attachments", url,
+                           f"attachment limit ({self.max_attachments} per report) reached on {response.url}")
+                break
+            requests.append(self.request(url, NO_CALLBACK, {
+                "portal": portal.id, "kind": "attachment", "report_url": response.url, "link_text": text}))
+        return requests
+
+    async def fetch_attachments(self, portal: Portal, response) -> tuple[list[Attachment], list[str]]:
+        """The files a report page links, fetched before the report is stored, so the report and
+        its attachments are stored together. Returns (fetched, URLs that failed for now)."""
+        fetched, missing = [], []
+        for request in self.attachment_requests(portal, response):
+            try:
+                got = await self.crawler.engine.download_async(request)
+            except Exception as exc:  # noqa: BLE001 - recorded; the report is stored without it
+                kind, reason = describe_failure(exc, request)
+                transient = kind in ("network", "http")
+                if kind in ("network", "http", "too_large", "refused"):
+                    kind = "attachment"
+                self.record_failure(request, kind, f"attachment of {response.url}: {reason}")
+                if transient:
+                    missing.append(request.url)  # the report is judged incomplete: fetched again next run
+                continue
+            if got.status != 200:
+                self.ctx.event(portal.id, "attachment", request.url,
+                               f"attachment of {response.url}: HTTP {got.status}")
+                if got.status >= 500 or got.status == 429:
+                    missing.append(request.url)
+                continue
+            fetched.append(Attachment(
+                url=got.url, link_text=request.meta["link_text"], body=got.body, fetched_at=utcnow(),
+                content_type=(got.headers.get(b"Content-Type") or b"").decode("latin-1")))
+        return fetched, missing
 
     # -- failures ---------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        kind, reason = describe_failure(failure.value, request)
+        self.record_failure(request, kind, reason)
+
+    def record_failure(self, request, kind: str, reason: str) -> None:
+        """A request that got no usable response: an event against its portal, and its fetch row."""
         portal_id = request.meta.get("portal")
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            self.crawler.stats.inc_value("zfxxgk/ignored_requests")
-            return
-        if failure.check(HttpError):
-            response = failure.value.response
-            message = f"HTTP {response.status} {request.url}"
-        else:
-            message = f"{failure.type.__name__}: {failure.getErrorMessage()} ({request.url})"
-            self.ctx.record_fetch(portal_id=portal_id, url=request.url, method=request.method,
-                                  status=None, kind=request.meta.get("kind"), note=message[:500])
-        if portal_id:
-            self.ctx.counters[portal_id].error(message)
-        log.warning("portal %s: %s", portal_id, message)
+        if not isinstance(request.meta.get("zfxxgk_refusal"), tuple) and kind != "http":
+            self.crawler.get_extension(WarcExtension).record_failure(request, reason)
+        self.ctx.event(portal_id, kind, request.url, reason)

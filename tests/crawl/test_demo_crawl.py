@@ -52,7 +52,7 @@ def test_first_crawl_finds_every_report_and_no_decoy(world):
     decoys = {d["url"] for d in manifest["decoys"]}
     assert not decoys & set(stored)
     # the decoy whose title looks like a report was fetched, read, and rejected by its content
-    rejected = {u for (u,) in q(world["db"], "SELECT url FROM url_state WHERE verdict = 'rejected'")}
+    rejected = {u for (u,) in q(world["db"], "SELECT url FROM url_verdicts WHERE verdict = 'rejected'")}
     assert rejected and rejected <= decoys
     # nothing behind robots.txt Disallow was requested
     assert not q(world["db"], "SELECT url FROM fetches WHERE url LIKE '%/private/%'")
@@ -78,11 +78,16 @@ def test_broken_portals_fail_alone_and_are_recorded(world):
     assert all(status[p] == "ok" for p in ("demo_trs", "demo_hanweb", "demo_js", "demo_gbk"))
     errors = dict(q(world["db"], "SELECT portal_id, error_sample FROM portal_runs WHERE run_id = 1"))
     assert "500" in errors["demo_broken"] and "refused" in errors["demo_down"].lower()
-    run = q(world["db"], "SELECT status, errors FROM crawl_runs WHERE id = 1")[0]
-    assert run == ("partial", 2)
-    # retried with backoff before giving up: 1 + RETRY_TIMES requests
-    assert q(world["db"], "SELECT count(*) FROM fetches WHERE portal_id = 'demo_broken' AND kind = 'listing' "
-                          "AND run_id = 1")[0][0] == 4
+    assert q(world["db"], "SELECT status FROM crawl_runs WHERE id = 1")[0] == ("partial",)
+    events = q(world["db"], "SELECT portal_id, kind, reason FROM crawl_events WHERE run_id = 1 "
+                            "AND portal_id IN ('demo_broken', 'demo_down')")
+    assert sorted((p, k) for p, k, _ in events) == [("demo_broken", "robots"), ("demo_down", "robots")]
+    assert all("nothing is fetched from this site this run" in r for _, _, r in events)
+    # robots.txt answering 5xx was retried with backoff before giving up (1 + RETRY_TIMES
+    # requests), then meant "disallow all" (RFC 9309): the listing was never requested
+    fetched = dict(q(world["db"], "SELECT kind, count(*) FROM fetches WHERE portal_id = 'demo_broken' "
+                                  "AND run_id = 1 GROUP BY kind"))
+    assert fetched == {"robots": 4}
 
 
 def test_every_response_is_in_valid_warc_files(world):

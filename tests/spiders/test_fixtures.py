@@ -18,7 +18,8 @@ from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
-from scraper.items import AttachmentItem, RejectedItem, ReportItem
+from pipelines.ingest import REJECTED, ingest
+from scraper.items import CandidateItem
 from scraper.spiders.portals import PortalsSpider
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,8 +40,10 @@ def spider(tmp_path_factory):
         f"{pid},{family},county,350300,{url}\n" for family, (pid, url) in PORTALS.items()), encoding="utf-8")
     crawler = get_crawler(PortalsSpider, {
         "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
-        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0})
+        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
+        "EXTENSIONS": {"scraper.context.CrawlContext": 0}})
     crawler.spider = PortalsSpider.from_crawler(crawler)
+    crawler._apply_settings()  # the extensions, the crawl context among them
     return crawler.spider
 
 
@@ -62,11 +65,13 @@ def _describe(output) -> list:
                         "kind": x.meta.get("kind"), "render": bool(x.meta.get("playwright")),
                         **({"form": x.body.decode()} if x.method == "POST" else {}),
                         **({"link_title": x.meta["link_title"]} if "link_title" in x.meta else {})})
-        elif isinstance(x, ReportItem):
-            out.append({"report": x.url, "agency": x.outcome.agency, "year": x.outcome.year,
-                        "parse_status": x.outcome.parse_status, "cells": x.outcome.cells})
-        elif isinstance(x, (AttachmentItem, RejectedItem)):
-            out.append({type(x).__name__: x.url, **({"reason": x.reason} if isinstance(x, RejectedItem) else {})})
+        elif isinstance(x, CandidateItem):
+            outcome = ingest(x.candidate)  # what the item pipeline makes of it
+            if outcome.verdict == REJECTED:
+                out.append({"RejectedItem": x.candidate.url, "reason": outcome.reason})
+            else:
+                out.append({"report": x.candidate.url, "agency": outcome.agency, "year": outcome.year,
+                            "parse_status": outcome.parse_status, "cells": outcome.cells})
     return out
 
 
@@ -82,10 +87,17 @@ def test_spider_on_saved_page(spider, case):
     spider.nav_pages.clear()
     response = _response(case, meta)
     if is_report:
-        async def collect():
-            return [x async for x in spider.parse_report(response)]
+        # the attachments the callback would fetch, then the candidate it yields (without them:
+        # the end-to-end crawl tests fetch them for real)
+        requests = spider.attachment_requests(spider.portal(response), response)
+        spider.attachment_requests = lambda portal, response: []
+        try:
+            async def collect():
+                return [x async for x in spider.parse_report(response)]
 
-        got = _describe(asyncio.run(collect()))
+            got = _describe(asyncio.run(collect())) + _describe(requests)
+        finally:
+            del spider.attachment_requests
     else:
         got = _describe(spider.parse_page(response))
     expected_path = case.with_suffix(".expected.json")

@@ -16,17 +16,41 @@ def test_shipped_registry_loads_and_marks_urls_unverified():
 
 
 @pytest.mark.parametrize("csv_text, message", [
-    ("id,name,level,region_code\nx,y,z,1\n", "missing columns: start_url"),
-    ("id,name,level,region_code,start_url\nBad Id,a,b,1,http://x/\n", "id 'Bad Id'"),
-    ("id,name,level,region_code,start_url\na,a,b,1,http://x/\na,a,b,1,http://y/\n", "duplicate id"),
-    ("id,name,level,region_code,start_url\na,a,b,1,ftp://x/\n", "must be http"),
-    ("id,name,level,region_code,start_url,render\na,a,b,1,http://x/,sometimes\n", "render must be"),
+    ("id,name,level,region_code\nx,y,z,1\n", r"r.csv:1: missing columns: start_url"),
+    ("id,name,level,region_code,start_url\nBad Id,a,b,1,http://x/\n", r"r.csv:2: id 'Bad Id'"),
+    ("id,name,level,region_code,start_url\n../x,a,b,1,http://x/\n", r"r.csv:2: id '../x'"),
+    ("id,name,level,region_code,start_url\na,a,b,1,http://x/\na,a,b,1,http://y/\n", r"r.csv:3: duplicate id"),
+    ("id,name,level,region_code,start_url\na,a,b,1,ftp://x/\n", r"r.csv:2: start_url must be an http\(s\) URL"),
+    ("id,name,level,region_code,start_url\na,a,b,1,http://x:port/\n", r"r.csv:2: start_url .* is not a URL"),
+    ("id,name,level,region_code,start_url,render\na,a,b,1,http://x/,sometimes\n", r"r.csv:2: render must be"),
+    ("id,name,level,region_code,start_url\na,a,b,1,http://x/,extra\n", r"r.csv:2: more fields"),
+    ('id,name,level,region_code,start_url\n"a,a,b,1,http://x/\n', r"r.csv:"),
 ])
 def test_registry_errors_name_the_line(tmp_path, csv_text, message):
     path = tmp_path / "r.csv"
     path.write_text(csv_text, encoding="utf-8")
     with pytest.raises(registry.RegistryError, match=message):
         registry.load(path)
+
+
+def test_registry_accepts_any_id_safe_as_a_name(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id,name,level,region_code,start_url\nFJ-Putian_2,a,b,1,http://x/\n", encoding="utf-8")
+    assert [p.id for p in registry.load(path)] == ["FJ-Putian_2"]
+
+
+def test_a_bad_registry_is_one_line_and_nothing_starts(tmp_path):
+    from tests.conftest import zfxxgk
+
+    path = tmp_path / "r.csv"
+    path.write_text("id,name,level,region_code,start_url\nok,a,b,1,http://x/\nno way,a,b,1,http://y/\n",
+                    encoding="utf-8")
+    got = zfxxgk("crawl", "--portals", path, "--db", tmp_path / "z.db", "--archive", tmp_path / "a")
+    assert got.returncode == 2
+    assert got.stderr.strip().splitlines() == [
+        f"zfxxgk crawl: {path}:3: id 'no way': use 1-64 ASCII letters, digits, _ or -, starting with a letter or digit"]
+    assert "Traceback" not in got.stdout + got.stderr
+    assert not (tmp_path / "z.db").exists()
 
 
 @pytest.mark.parametrize("title", [
