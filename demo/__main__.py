@@ -6,12 +6,10 @@ import argparse
 import csv
 import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
-from .server import Network
+from .server import Network, serve_until_signalled
 from .sites import demo_sites
 
 FIELDS = ["id", "name", "level", "region_code", "start_url", "render", "cms", "url_status",
@@ -50,13 +48,7 @@ def main(argv=None) -> int:
         site.latency = args.latency_ms / 1000
     net = Network(sites, base_port=args.base_port).start()
     write_outputs(net, args.out)
-    print(f"demo portals ready: {len(sites)} portals, registry {args.out / 'portals.csv'}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
-    stop.wait()
-    net.stop()
-    return 0
+    return serve_until_signalled(net, f"demo portals ready: {len(sites)} portals, registry {args.out / 'portals.csv'}")
 
 
 if __name__ == "__main__":

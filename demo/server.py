@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -201,3 +202,14 @@ class Network:
             "decoys": [{"portal": s.id, "url": s.url(p)} for s in self.sites for p in s.decoys],
             "portals": {s.id: {"port": s.port, "broken": s.always_500 or not s.listen} for s in self.sites},
         }
+
+
+def serve_until_signalled(network, ready: str) -> int:
+    """Print the line a test waits for, then serve until SIGTERM or SIGINT, then stop."""
+    print(ready, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    stop.wait()
+    network.stop()
+    return 0

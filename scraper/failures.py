@@ -38,9 +38,15 @@ def describe_failure(exc: BaseException, request) -> tuple[str, str]:
         if "robots.txt" in message:
             return "robots", f"disallowed by robots.txt: {request.url}"
         return "refused", message or type(exc).__name__
+    return "network", f"{network_reason(exc)}: {request.url}"
+
+
+def network_reason(exc: BaseException) -> str:
+    """A network failure in a few words: 'connection refused', 'timed out' ..."""
     for cls, words in _NETWORK.items():
         if isinstance(exc, cls):
-            return "network", f"{words}: {request.url}"
+            return words
     if isinstance(exc, TimeoutError):
-        return "network", f"timed out: {request.url}"
-    return "network", f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        return "timed out"
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -43,11 +43,6 @@ def is_report_title(text: str) -> bool:
     return bool(_REPORT.search(t)) and bool(_YEAR.search(t)) and not _DECOY.search(t) and len(t) < 120
 
 
-def is_decoy_title(text: str) -> bool:
-    t = norm(text)
-    return bool(_REPORT.search(t)) and bool(_DECOY.search(t))
-
-
 def nav_score(text: str) -> int:
     """How likely a link leads towards the report column (0 = not at all)."""
     t = norm(text)

@@ -17,13 +17,14 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, Redirec
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
 
 from pipelines.db import parse_utc, utcnow
 
 from .context import context_for
+from .failures import network_reason
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ class PortalSiteMiddleware:
         return None
 
 
-class RedirectPolicyMiddleware(RedirectMiddleware):
-    """Scrapy's redirects, with loops cut at the first repeat and recorded as loops.
+class _RedirectPolicy:
+    """Redirects (HTTP or meta refresh) with loops cut at the first repeat and recorded as loops.
 
     Without this a loop (/a -> /b -> /a) ends silently: the repeated URL is dropped by the
     duplicate filter and nothing says why the portal yielded nothing.
@@ -83,8 +84,24 @@ class RedirectPolicyMiddleware(RedirectMiddleware):
         return super()._redirect(redirected, request, reason)
 
 
-class MetaRefreshPolicyMiddleware(MetaRefreshMiddleware):
-    _redirect = RedirectPolicyMiddleware._redirect
+class RedirectPolicyMiddleware(_RedirectPolicy, RedirectMiddleware):
+    pass
+
+
+class MetaRefreshPolicyMiddleware(_RedirectPolicy, MetaRefreshMiddleware):
+    """A meta refresh off the portal's site is not followed, and the page that carried it is
+    read as it is: its content is the portal's own (an injected refresh must not hide it)."""
+
+    def process_response(self, request, response, spider=None):
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            ctx = context_for(self.crawler)
+            portal = ctx.portal_for(request.url, request.meta)
+            if portal is not None and not portal.allows(result.url):
+                ctx.event(portal.id, "offsite", result.url,
+                          f"meta refresh off the portal's site, not followed (page {request.url}): {result.url}")
+                return response
+        return result
 
 
 class _DisallowAll:
@@ -111,7 +128,13 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc, netloc):
-        self._disallow_all(netloc, None, f"robots.txt could not be fetched ({type(exc).__name__}: {exc})")
+        why = network_reason(exc)
+        ctx = context_for(self.crawler)
+        portal = ctx.by_netloc.get(netloc)
+        if not isinstance(exc, IgnoreRequest):
+            scheme = urlsplit(portal.start_url).scheme if portal else "http"
+            ctx.event(portal.id if portal else None, "network", f"{scheme}://{netloc}/robots.txt", f"robots.txt: {why}")
+        self._disallow_all(netloc, None, f"robots.txt could not be fetched ({why})")
 
     def _disallow_all(self, netloc, request, why: str) -> None:
         self._unavailable[netloc] = why + ": nothing is fetched from this site this run (RFC 9309)"

@@ -30,22 +30,25 @@ def samples_dir() -> Path:
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 
 
-class DemoNetwork:
-    """`python -m demo serve` in a subprocess on free 127.0.0.1 ports, stopped by its pid."""
+class NetworkProcess:
+    """A network of local test portals served by `python -m <module> ... --out DIR` in a
+    subprocess (free 127.0.0.x ports), ready once it prints its 'ready' line, stopped by its pid."""
 
-    def __init__(self, out_dir: Path, *extra: str):
+    def __init__(self, command: list[str], out_dir: Path):
         self.out = out_dir
-        self.proc = subprocess.Popen([sys.executable, "-m", "demo", "serve", "--out", str(out_dir), *extra],
+        self.proc = subprocess.Popen([sys.executable, "-m", *command, "--out", str(out_dir)],
                                      cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.proc.stdout.readline()
         if "ready" not in line:
+            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
             self.stop()
-            raise RuntimeError(f"demo network did not start: {line}")
+            raise RuntimeError(f"{command[0]} network did not start: {line}{rest}")
         self.registry = out_dir / "portals.csv"
         self.manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
 
@@ -60,6 +63,22 @@ class DemoNetwork:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+class DemoNetwork(NetworkProcess):
+    """The bundled demo portals (`python -m demo serve`)."""
+
+    def __init__(self, out_dir: Path, *extra: str):
+        super().__init__(["demo", "serve", *extra], out_dir)
+
+
+def query(db: Path, sql: str, *params) -> list[tuple]:
+    """Rows of one query on a database file, with a connection of its own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 def zfxxgk(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:

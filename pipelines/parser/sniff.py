@@ -34,12 +34,16 @@ def sniff(data: bytes, url: str | None = None, content_type: str | None = None) 
     if head.startswith(b"{\\rtf"):
         return "rtf"
     sample = data[:4096]
-    if sample.count(b"\x00") > len(sample) // 50 and not _utf16(sample):
-        return "binary"
+    if not _utf16(sample) and len(sample.translate(None, _NOT_CONTROL)) > len(sample) // 50:
+        return "binary"  # text in any charset portals use has (almost) no C0 control bytes
     low = sample.lower()
     if any(t in low for t in (b"<html", b"<!doctype html", b"<body", b"<table", b"<p>", b"<p ", b"<div", b"<meta")):
         return "html"
     return "text"
+
+
+# every byte but the C0 controls other than tab, newlines, form feed and escape, and DEL
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F or b in b"\t\n\v\f\r\x1b")
 
 
 def _utf16(sample: bytes) -> bool:
@@ -49,7 +53,10 @@ def _utf16(sample: bytes) -> bool:
 def _zip_kind(data: bytes) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # noqa: BLE001
+        # A damaged archive is still a zip. zipfile's errors on bad bytes are not a closed
+        # set (NotImplementedError for an unknown "zip file version"), and sniff runs on
+        # every fetched body, in the crawl as well as in the parser.
         return "zip"
     if any(n.startswith("word/") for n in names):
         return "docx"
@@ -58,8 +65,3 @@ def _zip_kind(data: bytes) -> str:
     if any(n.startswith("Doc_") or n == "OFD.xml" for n in names):
         return "ofd"
     return "zip"
-
-
-EXTENSIONS = {"pdf": ".pdf", "doc": ".doc", "docx": ".docx", "wps": ".wps", "xls": ".xls",
-              "xlsx": ".xlsx", "rtf": ".rtf", "image": ".img", "zip": ".zip", "ofd": ".ofd",
-              "html": ".html", "text": ".txt", "binary": ".bin", "empty": ".bin"}

@@ -1,9 +1,9 @@
 """The base of every portal spider: a fixed path from a portal's start URL to its reports.
 
-    start URL -> parse_page -> report links      -> parse_report -> ReportItem / RejectedItem
-                           -> more listing pages (mixins: TRS, Hanweb, pagination)
+    start URL -> parse_page -> report links      -> parse_report -> its attachments (fetched
+                           -> more listing pages        there) -> CandidateItem -> item pipeline
+                              (mixins: TRS, Hanweb, pagination)    (judged and stored as one unit)
                            -> links down to the report column (mixin: navigation)
-                            report page -> attachments -> AttachmentItem
 
 Mixins add what a CMS family needs through three hooks, each calling super():
 `extra_links(response)` (links a plain <a> scan cannot see), `listing_requests(response,
@@ -22,6 +22,7 @@ from scrapy.http.request import NO_CALLBACK
 
 from pipelines.db import utcnow
 from pipelines.ingest import Attachment, Candidate
+from pipelines.parser import sniff
 from pipelines.urls import canonical_url
 
 from .. import links
@@ -124,11 +125,13 @@ class PortalSpider(scrapy.Spider):
     # -- listing pages ----------------------------------------------------------------------
     def parse_page(self, response):
         portal = self.portal(response)
-        if not isinstance(response, TextResponse):
-            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        # by the bytes: a .html URL serving application/octet-stream noise is a TextResponse too
+        fmt = sniff(response.body, response.url, ctype) if isinstance(response, TextResponse) else "binary"
+        if fmt not in ("html", "text"):
             self.ctx.event(portal.id, "not_text", response.url,
-                           f"a {response.meta.get('kind', 'listing')} page that is not text ({ctype}, "
-                           f"{len(response.body)} bytes): no links read")
+                           f"a {response.meta.get('kind', 'listing')} page that is not text ({fmt}, "
+                           f"{ctype or 'no Content-Type'}, {len(response.body)} bytes): no links read")
             return
         response = self.readable(portal, response)
         page_links = list(self.page_links(response))

@@ -12,12 +12,12 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import DemoNetwork, crawl, expected_cells
+from tests.conftest import query as q
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +31,6 @@ def world(tmp_path_factory):
     second = crawl(net, db, archive)
     yield {"net": net, "db": db, "archive": archive, "first": first, "second": second}
     net.stop()
-
-
-def q(db: Path, sql: str, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_first_crawl_finds_every_report_and_no_decoy(world):
@@ -81,8 +73,9 @@ def test_broken_portals_fail_alone_and_are_recorded(world):
     assert q(world["db"], "SELECT status FROM crawl_runs WHERE id = 1")[0] == ("partial",)
     events = q(world["db"], "SELECT portal_id, kind, reason FROM crawl_events WHERE run_id = 1 "
                             "AND portal_id IN ('demo_broken', 'demo_down')")
-    assert sorted((p, k) for p, k, _ in events) == [("demo_broken", "robots"), ("demo_down", "robots")]
-    assert all("nothing is fetched from this site this run" in r for _, _, r in events)
+    assert sorted((p, k) for p, k, _ in events) == [
+        ("demo_broken", "robots"), ("demo_down", "network"), ("demo_down", "robots")]
+    assert all("nothing is fetched from this site this run" in r for _, k, r in events if k == "robots")
     # robots.txt answering 5xx was retried with backoff before giving up (1 + RETRY_TIMES
     # requests), then meant "disallow all" (RFC 9309): the listing was never requested
     fetched = dict(q(world["db"], "SELECT kind, count(*) FROM fetches WHERE portal_id = 'demo_broken' "
