@@ -8,11 +8,17 @@ so a portal that yields nothing says why, in words, instead of a traceback or no
 
 from __future__ import annotations
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 
-_NETWORK = {
+_NETWORK = {  # Scrapy 2.19's own download errors first, then Twisted's
+    scrapy_errors.DownloadConnectionRefusedError: "connection refused",
+    scrapy_errors.CannotResolveHostError: "host name not found",
+    scrapy_errors.DownloadTimeoutError: "timed out",
+    scrapy_errors.ResponseDataLossError: "response cut short",
+    scrapy_errors.DownloadFailedError: "download failed",
     net.ConnectionRefusedError: "connection refused",
     net.DNSLookupError: "host name not found",
     net.TimeoutError: "timed out",
@@ -38,11 +44,14 @@ def describe_failure(exc: BaseException, request) -> tuple[str, str]:
         if "robots.txt" in message:
             return "robots", f"disallowed by robots.txt: {request.url}"
         return "refused", message or type(exc).__name__
-    return "network", f"{network_reason(exc)}: {request.url}"
+    words = network_reason(exc)
+    if words == "timed out" and request.meta.get("download_timeout"):
+        words += f" after {request.meta['download_timeout']:g} s"
+    return "network", f"{words}: {request.url}"
 
 
 def network_reason(exc: BaseException) -> str:
-    """A network failure in a few words: 'connection refused', 'timed out' ..."""
+    """A network failure in a few words: 'connection refused', 'timed out after 30 s' ..."""
     for cls, words in _NETWORK.items():
         if isinstance(exc, cls):
             return words

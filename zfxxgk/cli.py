@@ -37,6 +37,13 @@ def parse(file: Path, url: str | None, content_type: str | None, with_text: bool
     click.echo(json.dumps(report.to_dict(with_text=with_text), ensure_ascii=False, indent=1))
 
 
+def _must_exist(db: Path, command: str) -> None:
+    """Commands that read an archive say so when there is none, rather than create an empty one."""
+    if not Path(db).is_file():
+        click.echo(f"zfxxgk {command}: no database at {db} (run `zfxxgk crawl` first, or give --db)", err=True)
+        sys.exit(2)
+
+
 DEFAULT_DB = Path("data/zfxxgk.db")
 DEFAULT_ARCHIVE = Path("data/archive")
 db_option = click.option("--db", type=click.Path(path_type=Path), default=DEFAULT_DB, show_default=True,
@@ -95,6 +102,7 @@ def status(db, nights, max_silence_hours):
     """The last runs and the portals in alarm; exits 1 when there is an alarm."""
     from .status import print_status
 
+    _must_exist(db, "status")
     sys.exit(print_status(db, nights, max_silence_hours, Paths(Path(db).parent).lock))
 
 
@@ -106,6 +114,7 @@ def reparse(db, archive, outdated):
     """Rebuild every parsed table from the raw archive (no network)."""
     from pipelines.reparse import reparse as run
 
+    _must_exist(db, "reparse")
     result = run(db, archive, only_outdated=outdated)
     click.echo(f"re-parsed {result.reports} reports in {result.seconds:.1f}s; "
                f"{result.changed_status} changed parse status; {len(result.missing_blobs)} documents missing")
@@ -122,6 +131,7 @@ def serve(db, archive, host, port, immutable):
     """Serve the archive with Datasette (read-only): browse, facets, search, SQL, charts."""
     from .serve import ServeError, serve_datasette
 
+    _must_exist(db, "serve")
     try:
         sys.exit(serve_datasette(db=db, archive=archive, host=host, port=port, immutable=immutable))
     except ServeError as exc:

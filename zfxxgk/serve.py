@@ -11,7 +11,10 @@ from pathlib import Path
 CONFIG_DIR = Path(os.environ.get("ZFXXGK_DATASETTE_DIR", Path(__file__).resolve().parent.parent / "datasette"))
 
 # Published instance limits: every query is cut at 3 s and 2000 rows; facets that would scan
-# millions of cells are not suggested.
+# millions of cells are not suggested. CSV with _stream=on pages through a whole table (the bulk
+# download, since the database file itself is not offered) up to 100 MB, each page a query of its
+# own; the plugins add the rest (zfxxgk_limits: values and results; zfxxgk_response_cap: 100 MB
+# and 120 s per response).
 SETTINGS = {
     "sql_time_limit_ms": 3000,
     "max_returned_rows": 2000,
@@ -20,6 +23,7 @@ SETTINGS = {
     "default_page_size": 50,
     "num_sql_threads": 4,
     "allow_download": "off",
+    "max_csv_mb": 100,
 }
 
 
@@ -56,13 +60,36 @@ def datasette_env(archive: Path) -> dict:
     return {**os.environ, "ZFXXGK_ARCHIVE": str(Path(archive).resolve())}
 
 
+# Signals that stop the server: systemd and kill (TERM), Ctrl-C (INT), a closed terminal (HUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+# The child's first code on Linux: have the kernel SIGTERM it when its parent dies, even by
+# SIGKILL (PR_SET_PDEATHSIG, kept across exec), then become Datasette. Done here rather than
+# in a preexec_fn, which is unsafe in a process with threads (the demo serves its portals from
+# threads). If the parent is already gone, nobody would stop the child: it does not start.
+DIE_WITH_PARENT = """\
+import ctypes, os, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def child_args(args: list[str]) -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return args
+    return [sys.executable, "-c", DIE_WITH_PARENT, str(os.getpid()), *args]
+
+
 def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable: bool = False,
                     replace_process: bool = True) -> int:
     """Run Datasette in the foreground until interrupted.
 
-    replace_process: become the Datasette process (exec), so signals reach it directly;
-    otherwise run it as a child and stop it when interrupted (the demo keeps its portals
-    running in this process meanwhile).
+    replace_process: become the Datasette process (exec), so signals reach it directly and no
+    process of ours is left to outlive it; otherwise run it as a child (the demo keeps its
+    portals running in this process meanwhile), which SIGTERM, SIGINT and SIGHUP stop with us,
+    and which dies with us if we are killed outright.
     """
     from pipelines.db import ensure_schema, open_db
 
@@ -73,21 +100,26 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     print(f"serving {db} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     if replace_process:
         os.execve(args[0], args, datasette_env(archive))
-    child = subprocess.Popen(args, env=datasette_env(archive))
 
-    def stop(signum, frame):  # SIGTERM (systemd, kill) ends us as Ctrl-C does, child included
+    def stop(signum, frame):  # every stop signal ends us as Ctrl-C does, child included
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}  # before the child exists
+    child = None
     try:
+        child = subprocess.Popen(child_args(args), env=datasette_env(archive))
         return child.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        if child.poll() is None:
+        if child is not None and child.poll() is None:
+            for sig in STOP_SIGNALS:  # a second signal while it shuts down: kill it at once
+                signal.signal(sig, lambda signum, frame: child.kill())
             child.terminate()
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

@@ -22,6 +22,24 @@ def print_reports(db_path: Path) -> None:
                    f"{cells or 0:>5} {bad or 0:>10}")
 
 
+def print_events(db, most: int = 20) -> None:
+    """What the last run refused, failed at or was limited by: one line per portal and kind,
+    with the first reason (the URL where it stopped is in it) and how many more there were."""
+    last = db.execute("SELECT max(run_id) FROM crawl_events").fetchone()[0]
+    if last is None:
+        return
+    rows = db.execute(
+        "SELECT portal_id, kind, count(*), min(id) FROM crawl_events WHERE run_id = ? "
+        "GROUP BY portal_id, kind ORDER BY kind = 'limit' DESC, portal_id, kind", [last]).fetchall()
+    click.echo(f"events of run {last} (refusals, faults, limits; all in the crawl_events table):")
+    for portal, kind, count, first in rows[:most]:
+        reason = db.execute("SELECT reason FROM crawl_events WHERE id = ?", [first]).fetchone()[0]
+        more = f" (+{count - 1} more)" if count > 1 else ""
+        click.echo(f"  {portal or '-':20} {kind:10} {reason[:150]}{more}")
+    if len(rows) > most:
+        click.echo(f"  ... and {len(rows) - most} more portal/kind pairs")
+
+
 def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path: Path | None = None) -> int:
     """The last runs and every alarm; returns 1 if there is an alarm (for cron mail, monitors)."""
     from datetime import timedelta
@@ -38,6 +56,7 @@ def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path
     for rid, started, finished, status, summary in db.execute(
             "SELECT id, started_at, finished_at, status, summary FROM crawl_runs ORDER BY id DESC LIMIT 5"):
         click.echo(f"  run {rid:>4}  {started[:19]}  {status:9} {summary or ''}")
+    print_events(db)
     cycles = db.execute("SELECT id, started_at, status, message FROM cycles ORDER BY id DESC LIMIT 5").fetchall()
     if cycles:
         click.echo("last cycles:")

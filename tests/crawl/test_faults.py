@@ -239,3 +239,16 @@ def test_robots_refused_portal_was_asked_only_for_robots_txt(world, portal):
     paths = [r["path"] for r in world["requests"] if r["portal"] == portal]
     assert "/robots.txt" in paths, f"{portal}: robots.txt never asked for"
     assert set(paths) == {"/robots.txt"}, f"{portal}: requested past its robots.txt: {paths}"
+
+
+def test_status_shows_every_blocked_portal_and_why(world):
+    shown = zfxxgk("status", "--db", world["db"])
+    lines = shown.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("events of run"))
+    listed: dict[str, set[str]] = {}
+    for line in lines[start + 1:]:
+        if line.startswith("  ") and len(line.split()) > 1:
+            listed.setdefault(line.split()[0], set()).add(line.split()[1])
+    for portal in BLOCKING:
+        assert set(PORTALS[portal]["events"]) <= listed.get(portal, set()), \
+            f"{portal}: {PORTALS[portal]['events']} not shown by `zfxxgk status`:\n{shown.stdout}"

@@ -105,6 +105,23 @@ def build_archive(base: Path) -> dict:
             "pdf_sha": sha, "evil_sha": evil_sha}
 
 
+def make_datasette(archive: dict, **settings):
+    """Datasette configured as `zfxxgk serve` configures it (metadata, plugins, templates,
+    SETTINGS, with `settings` on top), over a built archive."""
+    import os
+
+    import yaml
+    from datasette.app import Datasette
+
+    from zfxxgk.serve import CONFIG_DIR, SETTINGS
+
+    os.environ["ZFXXGK_ARCHIVE"] = str(archive["archive"])
+    metadata = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
+    merged = {k: (v if k not in ("suggest_facets", "allow_download") else v == "on") for k, v in SETTINGS.items()}
+    return Datasette([str(archive["db"])], metadata=metadata, plugins_dir=str(CONFIG_DIR / "plugins"),
+                     template_dir=str(CONFIG_DIR / "templates"), settings={**merged, **settings})
+
+
 @pytest.fixture(scope="session")
 def sample_archive(tmp_path_factory):
     return build_archive(tmp_path_factory.mktemp("datasette"))
