@@ -1,4 +1,4 @@
-"""Administrative divisions from GB/T 2260 codes: province names, and the city a county is in.
+"""Administrative divisions from GB/T 2260 codes: province names.
 
 Only the province level is named here (34 stable codes); county and city names come from the
 portal registry, which knows what it crawls.
@@ -22,9 +22,3 @@ def province_of(region_code: str | None) -> str | None:
         return None
     return PROVINCES.get(region_code[:2])
 
-
-def city_code_of(region_code: str | None) -> str | None:
-    """The prefecture-level code a county code belongs to (xxxx00)."""
-    if not region_code or len(region_code) != 6 or not region_code.isdigit():
-        return None
-    return region_code[:4] + "00"

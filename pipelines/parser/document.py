@@ -5,21 +5,22 @@ expanded) and flattened page text (one line per block, tables lost). The report 
 isolated from the portal chrome by taking the deepest element that holds every section
 heading and every report table: portal sidebars and footers fall outside it, whatever the CMS
 calls its content container (#zoom, .TRS_Editor, #ivs_content ...).
+
+Word-exported pages nest deeply (unclosed <font>/<span>, layout tables in layout tables).
+libxml2 stops at depth 256 by default, so huge_tree is on, which allows 2048. Nothing kept
+per block grows with depth, so a deep page costs no more than a wide one.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
-from w3lib.encoding import html_to_unicode
 
 from . import labels
 from .normalize import clean_text, label_key
-
-# Plain etree elements: lxml.html's element classes cost a Python lookup per node
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 
 MAX_ROWS = 400  # per table; real report tables have about 30
 MAX_COLS = 64
@@ -62,30 +63,50 @@ class Grid:
         return out
 
 
+class Outline:
+    """The elements of one HTML walk, numbered in document order, each with its parent.
+
+    In document order an element's descendants are the numbers right after it. So the
+    blocks inside an element are the blocks whose innermost element falls in that range.
+    Blocks point into the outline rather than each copying the stack of their ancestors,
+    which cost depth x blocks (300 MiB for a 200 KiB page at depth 2000).
+    """
+
+    __slots__ = ("parent",)
+
+    def __init__(self):
+        self.parent: list[int] = []  # -1 for the root
+
+    def chain(self, element: int) -> list[int]:
+        """The element and its ancestors, innermost first."""
+        out = []
+        while element >= 0:
+            out.append(element)
+            element = self.parent[element]
+        return out
+
+    def common(self, a: int, b: int) -> int:
+        """The deepest element that is or holds both a and b; -1 if none."""
+        around_a = set(self.chain(a))
+        while b >= 0 and b not in around_a:
+            b = self.parent[b]
+        return b
+
+    def end(self, element: int) -> int:
+        """The first number after the element's descendants."""
+        parent, n = self.parent, element + 1
+        while n < len(parent) and parent[n] >= element:
+            n += 1
+        return n
+
+
 @dataclass
 class Block:
     kind: str  # "para" or "table"
     text: str = ""
     grid: Grid | None = None
-    ancestors: tuple = field(default=(), repr=False)
-
-
-def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Decode a page: charset from the HTTP header, then BOM, then <meta>, then detection.
-
-    w3lib does what browsers do, including reading GB2312/GBK as GB18030, the superset that
-    real "GB2312" pages need.
-    """
-    header = f"charset={content_type.split('charset=')[-1]}" if content_type and "charset=" in content_type else None
-    encoding, text = html_to_unicode(header, data, auto_detect_fun=_detect)
-    return encoding, text
-
-
-def _detect(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:200_000]).best()
-    return best.encoding if best else None
+    within: int = -1  # innermost element open when the block was made (-1: none, or not HTML)
+    outline: Outline | None = field(default=None, repr=False)
 
 
 def looks_like_html(text: str) -> bool:
@@ -95,24 +116,65 @@ def looks_like_html(text: str) -> bool:
 
 # ---- HTML -----------------------------------------------------------------------------------
 
-def html_blocks(text: str) -> tuple[list[Block], etree._Element | None]:
-    """Parse HTML text into blocks. Returns (blocks, root)."""
+# Formatting tags that carry no structure the parser reads: cell and paragraph text is the
+# same without them. Word's namespaced tags (<o:p>, <st1:chsdate>) are among them.
+_INLINE_TAG = re.compile(
+    r"<\s*/?\s*(?:span|font|b|strong|i|em|u|s|strike|small|big|sub|sup|a|abbr|label|ins|del|nobr"
+    r"|[a-z]\w*:[\w-]+)\b[^>]*>", re.IGNORECASE)
+_DEPTH_ERROR = re.compile(r"depth in document: (\d+)", re.IGNORECASE)
+
+
+def parse_html(text: str) -> tuple[etree._Element | None, str | None]:
+    """Parse HTML text. Returns (root, truncated).
+
+    truncated is None, or says where libxml2 stopped reading because the page broke one of
+    its limits (nesting more than 2048 elements deep). The tree then holds only what came
+    before that point.
+    """
+    root, truncated = _parse_html(text)
+    if truncated:
+        # Unclosed <font>/<span> wrappers are the cheap way to get this deep, and those tags
+        # hold no structure. Without them the page may fit the limit.
+        flat, n = _INLINE_TAG.subn("", text)
+        if n:
+            root, truncated = _parse_html(flat)
+    return root, truncated
+
+
+def _parse_html(text: str) -> tuple[etree._Element | None, str | None]:
+    # A parser per call: its error log is then this parse's, whichever thread calls.
+    # Plain etree elements, because lxml.html's element classes cost a Python lookup per node.
+    # huge_tree also lifts the 10 MB limit per text node, past which libxml2 reads nothing.
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=_PARSER)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
-        return [], None
+        return None, None
+    for e in parser.error_log:
+        # FATAL means libxml2 stopped reading there; the errors it recovers from never are
+        if e.level == etree.ErrorLevels.FATAL:
+            depth = _DEPTH_ERROR.search(e.message)
+            what = (f"nested more than {depth.group(1)} elements deep (libxml2's limit)" if depth
+                    else e.message.strip())
+            return root, f"{what} at line {e.line}, column {e.column}"
+    return root, None
+
+
+def html_blocks(root: etree._Element) -> list[Block]:
+    """The blocks of a parsed HTML page, in reading order."""
     blocks: list[Block] = []
     buf: list[str] = []
-    stack: list[int] = []
+    outline = Outline()
+    parent = outline.parent
+    top = -1  # innermost open element
     n_tables = 0
-    serial = 0
 
     def flush():
         if buf:
             t = clean_text("".join(buf))
             buf.clear()
             if t and len(blocks) < MAX_BLOCKS:
-                blocks.append(Block("para", text=t, ancestors=tuple(stack)))
+                blocks.append(Block("para", text=t, within=top, outline=outline))
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
@@ -126,13 +188,13 @@ def html_blocks(text: str) -> tuple[list[Block], etree._Element | None]:
                 continue
             if tag in _BLOCK_TAGS:
                 flush()
-            serial += 1
-            stack.append(serial)
+            parent.append(top)
+            top = len(parent) - 1
             if tag == "table" and not _has_nested_table(el):
                 grid = table_grid(el, n_tables)
                 n_tables += 1
                 if grid.rows and len(blocks) < MAX_BLOCKS:
-                    blocks.append(Block("table", grid=grid, ancestors=tuple(stack)))
+                    blocks.append(Block("table", grid=grid, within=top, outline=outline))
                 walker.skip_subtree()
                 continue
             if el.text:
@@ -141,14 +203,14 @@ def html_blocks(text: str) -> tuple[list[Block], etree._Element | None]:
             if tag is not None:
                 tag = tag.lower()
                 if tag not in _SKIP_TAGS:
-                    if stack:
-                        stack.pop()
+                    if top >= 0:
+                        top = parent[top]
                     if tag in _BLOCK_TAGS:
                         flush()
             if el.tail:
                 buf.append(el.tail)
     flush()
-    return blocks, root
+    return blocks
 
 
 def _has_nested_table(table) -> bool:
@@ -234,19 +296,16 @@ def isolate_body(blocks: list[Block]) -> list[Block]:
                or (b.kind == "table" and is_report_table(b.grid))]
     if len(anchors) < 2:
         return blocks
-    common = list(anchors[0].ancestors)
-    for a in anchors[1:]:
-        n = 0
-        for x, y in zip(common, a.ancestors):
-            if x != y:
-                break
-            n += 1
-        del common[n:]
-    if len(common) <= 2:  # html/body: no container to cut to
+    outline = anchors[0].outline
+    if outline is None:  # flattened text: no elements to cut to
         return blocks
-    # A table's own id is the last ancestor of its block; the container is above it.
-    prefix = tuple(common)
-    return [b for b in blocks if b.ancestors[: len(prefix)] == prefix]
+    # An element open at the first anchor and at the last stayed open in between, so the
+    # deepest element holding both holds every anchor.
+    box = outline.common(anchors[0].within, anchors[-1].within)
+    if len(outline.chain(box)) <= 2:  # html/body: no container to cut to
+        return blocks
+    end = outline.end(box)
+    return [b for b in blocks if box <= b.within < end]
 
 
 def text_blocks(text: str) -> list[Block]:

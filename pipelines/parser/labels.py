@@ -15,7 +15,6 @@ from .normalize import label_key
 
 APPLICANTS = ("natural_person", "legal.commercial", "legal.research", "legal.public_interest",
               "legal.legal_service", "legal.other", "total")
-APPLICANT_SHORT = dict(zip(("np", "com", "res", "pub", "law", "oth", "tot"), APPLICANTS))
 
 
 @lru_cache(maxsize=4096)

@@ -11,15 +11,15 @@ from typing import Any
 
 # Bump when the parser's output for the same bytes can change, so `zfxxgk reparse` knows
 # which stored reports were produced by an older parser.
-PARSER_VERSION = "1.0"
+PARSER_VERSION = "1.1"
 
 # parse_status values, from best to worst.
 OK = "ok"  # all three standard tables found, every cell placed
-PARTIAL = "partial"  # a report, but some table or cell is missing or ambiguous
+PARTIAL = "partial"  # a report, but some table or cell is missing or ambiguous, or the page was read only in part
 NO_TABLES = "no_tables"  # a report whose text has no standard tables (prose, pre-2019, attachment-only page)
 UNSUPPORTED = "unsupported_format"  # a PDF/DOC/XLS... the parser cannot read yet
 NOT_A_REPORT = "not_a_report"  # readable, but not an annual disclosure report
-UNREADABLE = "unreadable"  # empty, binary garbage, undecodable
+UNREADABLE = "unreadable"  # empty, binary garbage, undecodable, or nested too deeply to read
 ERROR = "error"  # a parser bug caught at the boundary; the reason carries the exception
 
 REPORT_STATUSES = (OK, PARTIAL, NO_TABLES)

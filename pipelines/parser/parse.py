@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from . import identities, labels, meta
-from .document import (Block, decode, html_blocks, isolate_body, looks_like_html, text_blocks)
+from .decode import decode_html
+from .document import (Block, html_blocks, isolate_body, looks_like_html, parse_html, text_blocks)
 from .model import (ERROR, NO_TABLES, NOT_A_REPORT, OK, PARTIAL, UNREADABLE, UNSUPPORTED, Report)
 from .sniff import BINARY_FORMATS, sniff
 from .tables import CellSink, FlatReader, GridReader
@@ -36,24 +37,31 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
                       reason=f"{kind} documents are archived but not parsed yet")
     if kind == "binary":
         return Report(parse_status=UNREADABLE, source_format=kind, reason="binary data, not a document")
-    encoding, text = decode(bytes(data), content_type)
+    text, encoding, declared, mislabelled = decode_html(data, content_type)
+    warnings = [f"charset_mislabelled:declared {declared}, decoded as {encoding}"] if mislabelled else []
     if _garbled(text):
-        return Report(parse_status=UNREADABLE, source_format=kind,
+        return Report(parse_status=UNREADABLE, source_format=kind, warnings=warnings,
                       reason=f"text does not decode to readable characters (tried {encoding})")
 
     meta_tags: dict[str, str] = {}
     titles: list[str] = []
+    truncated = None
     if kind == "html" or looks_like_html(text):
         source_format = "html"
-        blocks, root = html_blocks(text)
+        root, truncated = parse_html(text)
+        blocks = []
         if root is not None:
+            blocks = html_blocks(root)
             meta_tags, page_title = _head(root)
             titles = [meta_tags.get("articletitle", ""), page_title]
     else:
         source_format = "text"
         blocks = text_blocks(text)
     if not blocks:
-        return Report(parse_status=NOT_A_REPORT, source_format=source_format, reason="no text in the document")
+        report = Report(parse_status=NOT_A_REPORT, source_format=source_format, reason="no text in the document",
+                        warnings=warnings)
+        _truncated(report, truncated)
+        return report
 
     body = isolate_body(blocks)
     headings = _headings(body)
@@ -82,7 +90,7 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
                     agency=m.agency, published_at=m.published_at)
     report.cells = sink.cells
     report.repairs = sink.repairs
-    report.warnings = list(sink.warnings)
+    report.warnings = warnings + list(sink.warnings)
     report.sections = _section_texts(body, headings)
     report.text = _full_text(body)
     report.format_version = _template(sink.evidence, m.year)
@@ -93,7 +101,22 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
         report.warnings.append("hybrid_labels:" + ",".join(
             f"{b}={t}" for b, t in sorted(sink.evidence.items())))
     _judge(report, sink, headings)
+    _truncated(report, truncated)
     return report
+
+
+def _truncated(report: Report, truncated: str | None) -> None:
+    """A page read only in part never passes as complete, nor as "not a report"."""
+    if not truncated:
+        return
+    report.warnings.append(f"html_truncated:{truncated}")
+    if report.parse_status == NOT_A_REPORT:
+        report.parse_status = UNREADABLE
+        report.reason = f"HTML {truncated}; nothing before that point is a report"
+    else:
+        if report.parse_status == OK:
+            report.parse_status = PARTIAL
+        report.reason = f"HTML {truncated}: read only up to there; {report.reason}"
 
 
 _GARBAGE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")

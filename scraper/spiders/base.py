@@ -22,7 +22,7 @@ from scrapy.http.request import NO_CALLBACK
 
 from pipelines.db import utcnow
 from pipelines.ingest import Attachment, Candidate
-from pipelines.parser import sniff
+from pipelines.parser import decode_html, sniff
 from pipelines.urls import canonical_url
 
 from .. import links
@@ -32,7 +32,6 @@ from ..failures import describe_failure
 from ..items import CandidateItem
 from ..registry import Portal
 from ..render import needs_rendering, playwright_meta
-from ..text import redecode
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +164,14 @@ class PortalSpider(scrapy.Spider):
         GBK pages labelled UTF-8 (in the header or a <meta>) decode to replacement characters:
         their links read as nothing and the portal would look empty. Re-decoded, and recorded.
         """
-        fixed = redecode(response.body, response.encoding, response.text)
-        if fixed is None:
+        if "\ufffd" not in response.text:  # the common case costs one scan of the text
+            return response
+        decoded = decode_html(response.body, (response.headers.get(b"Content-Type") or b"").decode("latin-1"))
+        if not decoded.mislabelled:
             return response
         self.ctx.event(portal.id, "charset", response.url,
-                       f"labelled {response.encoding} but written in {fixed}: read as {fixed}")
-        return response.replace(encoding=fixed)
+                       f"labelled {decoded.declared} but written in {decoded.encoding}: read as {decoded.encoding}")
+        return response.replace(encoding=decoded.encoding)
 
     def page_links(self, response):
         """(canonical absolute url, link text) for every link on the page, then the mixins' extra ones."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.parser import Report, parse_document
+from pipelines.parser import Report, parse_document, sniff
 from pipelines.parser.model import ERROR
 from tests.conftest import sample_bytes
 
@@ -83,7 +83,31 @@ def test_enormous_table_is_bounded():
 
 def test_deeply_nested_markup():
     data = ("<div>" * 50000 + "一、总体情况" + "</div>" * 50000).encode()
-    _sane(parse_document(data))
+    report = parse_document(data)
+    _sane(report)
+    assert report.parse_status == "unreadable" and "nested more than 2048 elements deep" in report.reason
+
+
+DOCX = sample_bytes("template_2021_blank.docx")
+_CENTRAL_DIRECTORY = DOCX.find(b"PK\x01\x02")
+
+
+def test_docx_claiming_an_unknown_zip_version_is_a_zip_not_an_error():
+    data = bytearray(DOCX)
+    data[_CENTRAL_DIRECTORY + 6] = 92  # "version needed to extract": 9.2, which zipfile refuses
+    assert sniff(bytes(data)) == "zip"  # the crawl calls sniff directly: it must not raise either
+    assert parse_document(bytes(data)).parse_status == "unsupported_format"
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=4)), min_size=1, max_size=12))
+def test_mutated_docx(edits):
+    data = bytearray(DOCX)
+    for where, blob in edits:  # mostly in the central directory, where zipfile reads first
+        i = _CENTRAL_DIRECTORY + int((len(data) - _CENTRAL_DIRECTORY - 1) * where)
+        data[i:i + len(blob)] = blob
+    sniff(bytes(data))
+    _sane(parse_document(bytes(data)))
 
 
 def test_not_bytes_and_empty():
