@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test bench bench-crawl bench-datasette clean
+.PHONY: install chromium demo test test-under-load bench bench-crawl bench-datasette clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ demo: install chromium
 
 test: install chromium
 	$(BIN)/python -m pytest
+
+# The reliability check: the whole suite RUNS times in a row (default 5) while LOAD busy
+# processes (default 2, both cores) keep the machine busy; a line per run, a summary, and
+# exit 1 if any run failed. Logs in test-artifacts/under-load/. PYTEST_ARGS narrows it down,
+# e.g. make test-under-load RUNS=3 PYTEST_ARGS=tests/nightly
+RUNS ?= 5
+LOAD ?= 2
+PYTEST_ARGS ?=
+test-under-load: install chromium
+	$(BIN)/python tests/under_load.py --runs $(RUNS) --load $(LOAD) -- $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/parse_bench.py

@@ -79,6 +79,18 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
     steps: dict = {}
     log.info("cycle %s: started", cycle_id)
 
+    def at(step: str) -> None:
+        """Record the step under way (crawl, reparse, index, publish) in the cycle's row.
+
+        While a cycle runs, `steps` holds the steps done so far and "current", and `message`
+        says what it is doing: `zfxxgk status` shows where a long cycle is, and a test can
+        wait for a step instead of guessing how long the ones before it take.
+        """
+        with transaction(db):
+            db.conn.execute("UPDATE cycles SET steps = ?, message = ? WHERE id = ?",
+                            [json.dumps({**steps, "current": step}, ensure_ascii=False), f"{step} in progress",
+                             cycle_id])
+
     def finish(status: str, message: str, code: int, **fields) -> CycleResult:
         with transaction(db):
             db.conn.execute(
@@ -98,6 +110,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
         cmd += ["--portals", str(cfg.portals)]
     if cfg.delay is not None:
         cmd += ["--delay", str(cfg.delay)]
+    at("crawl")
     started = time.monotonic()
     outcome = _run_child(cmd, lock.child_env(), cfg.crawl_timeout)
     steps["crawl"] = {"exit_code": outcome, "seconds": round(time.monotonic() - started, 1)}
@@ -115,8 +128,10 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
                       EXIT_FAILED, **fields)
 
     # 2. re-parse what an older parser version read; 3. index new texts
+    at("reparse")
     result = reparse(paths.db, paths.archive, only_outdated=True)
     steps["reparse"] = {"reports": result.reports, "seconds": round(result.seconds, 1)}
+    at("index")
     indexed = refresh_search(db)
     steps["index"] = {"added": indexed}
     fields.update(reparsed=result.reports, indexed=indexed)
@@ -127,6 +142,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
     changed = (new_reports or 0) + (new_versions or 0) + result.reports
     if changed == 0 and paths.published.exists():
         return finish("nothing_new", f"nothing new: {summary}; the published copy is unchanged", EXIT_OK, **fields)
+    at("publish")
     try:
         pub = publish(paths.db, paths.published)
     except (PublishError, OSError) as exc:
