@@ -3,7 +3,7 @@
     python bench/crawl_bench.py [--portals 200] [--reports 20] [--latency-ms 0 150]
 
 For each latency (0 = loopback at full speed; 150 ms = a portal across the country):
-1. serves a generated network of N portals on 127.0.0.1 (python -m demo serve --generated N);
+1. serves a generated network of N portals on 127.0.0.1 (python -m zfxxgk.demo serve --generated N);
 2. runs the full pipeline (`zfxxgk crawl`: fetch, WARC, blobs, parse, SQLite) and records
    pages/s, reports/s and peak memory (RSS of the crawl and its parser worker, sampled);
 3. runs a bare Scrapy spider over exactly the requests the crawl made, same concurrency;
@@ -59,7 +59,7 @@ def _seconds(conn, run_id: int) -> float:
 
 def bench(portals: int, reports: int, latency_ms: float) -> dict:
     work = Path(tempfile.mkdtemp(prefix="zfxxgk-bench-"))
-    net = subprocess.Popen([sys.executable, "-m", "demo", "serve", "--generated", str(portals),
+    net = subprocess.Popen([sys.executable, "-m", "zfxxgk.demo", "serve", "--generated", str(portals),
                             "--reports-per-portal", str(reports), "--latency-ms", str(latency_ms),
                             "--out", str(work / "net")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert "ready" in net.stdout.readline()

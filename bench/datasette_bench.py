@@ -31,14 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo.reports import vary  # noqa: E402
-from pipelines.db import ensure_schema, open_db, transaction  # noqa: E402
-from pipelines.parser import parse_document  # noqa: E402
-from pipelines.parser.identities import check  # noqa: E402
-from pipelines.parser.model import Cell  # noqa: E402
-from pipelines.regions import PROVINCES, province_of  # noqa: E402
-from pipelines.parser.labels import split_key  # noqa: E402
-from pipelines.store import _applicant_rows, _totals, refresh_search  # noqa: E402
+from zfxxgk.demo.reports import vary  # noqa: E402
+from zfxxgk.pipelines.db import ensure_schema, open_db, transaction  # noqa: E402
+from zfxxgk.pipelines.parser import parse_document  # noqa: E402
+from zfxxgk.pipelines.parser.identities import check  # noqa: E402
+from zfxxgk.pipelines.parser.model import Cell  # noqa: E402
+from zfxxgk.pipelines.regions import PROVINCES, province_of  # noqa: E402
+from zfxxgk.pipelines.parser.labels import split_key  # noqa: E402
+from zfxxgk.pipelines.store import _applicant_rows, _totals, refresh_search  # noqa: E402
 from zfxxgk.publish import publish  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "samples"

@@ -14,7 +14,7 @@ import resource
 import time
 from pathlib import Path
 
-from pipelines.parser import parse_document
+from zfxxgk.pipelines.parser import parse_document
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
 DOCS = ["sh_govoffice_2019.html", "fj_putian_ptcg_2022.html", "zhumadian_2020.txt"]

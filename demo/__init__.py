@@ -1,7 +1,7 @@
 """The bundled demo portals: a local network that imitates the CMS families the spider knows,
 with decoys, real report content from tests/samples, and portals that fail.
 
-    python -m demo serve --out data/demo      # serve until stopped; writes portals.csv, manifest.json
+    python -m zfxxgk.demo serve --out data/demo      # serve until stopped; writes portals.csv, manifest.json
 
 `make demo` starts it, crawls it, and serves the result.
 """

@@ -1,4 +1,4 @@
-"""python -m demo serve [--base-port N] [--out DIR] [--generated N]"""
+"""python -m zfxxgk.demo serve [--base-port N] [--out DIR] [--generated N]"""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def write_outputs(net: Network, out: Path) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m demo")
+    ap = argparse.ArgumentParser(prog="python -m zfxxgk.demo")
     sub = ap.add_subparsers(dest="cmd", required=True)
     serve = sub.add_parser("serve", help="serve the demo portals until stopped")
     serve.add_argument("--base-port", type=int, default=0, help="first port (default: free ports)")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from pipelines.ingest import REJECTED, ingest
-from scraper.context import context_for
-from scraper.items import CandidateItem
+from zfxxgk.pipelines.ingest import REJECTED, ingest
+from zfxxgk.scraper.context import context_for
+from zfxxgk.scraper.items import CandidateItem
 
 log = logging.getLogger(__name__)
 

@@ -313,3 +313,12 @@ def m008_events_and_verdicts(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR IGNORE INTO url_verdicts (url, verdict, checked_at) "
                "SELECT url, verdict, checked_at FROM url_state WHERE verdict IS NOT NULL")
     db["url_state"].transform(drop={"verdict"})
+
+
+@migrations()
+def m009_cell_origin(db: sqlite_utils.Database) -> None:
+    """Where each cell was read: its document (NULL: the report's own document; an attachment's
+    sha256 otherwise) and its place in it ('p3 t2 r5 c4', 't2 r5 c4', 'l123'), so a number in
+    Datasette leads back to the spot in the original it came from."""
+    db["report_cells"].add_column("document_sha256", str)
+    db["report_cells"].add_column("origin", str)

@@ -26,8 +26,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from archive import BlobStore
-from archive.warc import pid_alive
+from zfxxgk.archive import BlobStore
+from zfxxgk.archive.warc import pid_alive
 
 from .db import open_db, transaction
 from .parser import parse_document, sniff

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import BlobStore
+from zfxxgk.archive import BlobStore
 
 from .db import ensure_schema, open_db, transaction
 from .parser import PARSER_VERSION, parse_document

@@ -109,7 +109,8 @@ def _insert_sql(table: str, columns: list[str]) -> str:
     return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-_CELL_COLUMNS = ["report_id", "key", "table_name", "row_key", "column_key", "value", "raw", "status", "unit", "note"]
+_CELL_COLUMNS = ["report_id", "key", "table_name", "row_key", "column_key", "value", "raw", "status", "unit", "note",
+                 "origin"]
 _CHECK_COLUMNS = ["report_id", "identity", "column_key", "lhs", "rhs", "ok"]
 
 
@@ -121,7 +122,7 @@ def _write_parsed(db: sqlite_utils.Database, report_id: int, report: Report) -> 
     """
     conn = db.conn
     conn.executemany(_insert_sql("report_cells", _CELL_COLUMNS), [
-        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note)
+        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note, c.origin)
         for key, c in report.cells.items()])
     conn.executemany(_insert_sql("identity_checks", _CHECK_COLUMNS), [
         (report_id, c.id, c.column, c.lhs, c.rhs, int(c.ok)) for c in report.checks])

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 
-from archive import BlobStore, WarcArchive, recover_open_files
-from archive.warc import pid_alive
-from pipelines.db import ensure_portals, ensure_schema, open_db, parse_utc, transaction, utcnow
-from pipelines.ingest import worker_init
-from pipelines.writer import BackgroundWriter
+from zfxxgk.archive import BlobStore, WarcArchive, recover_open_files
+from zfxxgk.archive.warc import pid_alive
+from zfxxgk.pipelines.db import ensure_portals, ensure_schema, open_db, parse_utc, transaction, utcnow
+from zfxxgk.pipelines.ingest import worker_init
+from zfxxgk.pipelines.writer import BackgroundWriter
 
 from . import registry
 
@@ -170,5 +170,5 @@ class CrawlContext:
 def context_for(crawler) -> CrawlContext:
     ctx = crawler.get_extension(CrawlContext)
     if ctx is None:
-        raise RuntimeError("scraper.context.CrawlContext is not enabled in EXTENSIONS")
+        raise RuntimeError("zfxxgk.scraper.context.CrawlContext is not enabled in EXTENSIONS")
     return ctx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.ingest import Candidate
+from zfxxgk.pipelines.ingest import Candidate
 
 
 @dataclass

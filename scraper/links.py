@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from pipelines.parser.normalize import to_simplified
+from zfxxgk.pipelines.parser.normalize import to_simplified
 
 _REPORT = re.compile(r"信息公开.{0,8}(?:年度报告|年报|工作报告)|(?:年度报告|年报).{0,4}信息公开|政务公开.{0,4}年度报告")
 _DECOY = re.compile(

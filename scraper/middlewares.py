@@ -21,7 +21,7 @@ from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.response import response_status_message
 
-from pipelines.db import parse_utc, utcnow
+from zfxxgk.pipelines.db import parse_utc, utcnow
 
 from .context import context_for
 from .failures import network_reason

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.regions import province_of
+from zfxxgk.pipelines.regions import province_of
 
 from .links import same_site
 

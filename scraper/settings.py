@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 BOT_NAME = "zfxxgk"
-SPIDER_MODULES = ["scraper.spiders"]
-NEWSPIDER_MODULE = "scraper.spiders"
+SPIDER_MODULES = ["zfxxgk.scraper.spiders"]
+NEWSPIDER_MODULE = "zfxxgk.scraper.spiders"
 
 # -- politeness --------------------------------------------------------------------------------
 PROJECT_URL = "https://github.com/zfxxgk-archive/zfxxgk-archive"
@@ -64,26 +64,26 @@ ZFXXGK_PARSE_WORKERS = int(os.environ.get("ZFXXGK_PARSE_WORKERS", os.cpu_count()
 
 DOWNLOADER_MIDDLEWARES = {
     # first: nothing leaves for a host off the portal's site, robots.txt included
-    "scraper.middlewares.PortalSiteMiddleware": 40,
+    "zfxxgk.scraper.middlewares.PortalSiteMiddleware": 40,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "scraper.middlewares.RobotsPolicyMiddleware": 100,
+    "zfxxgk.scraper.middlewares.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "scraper.middlewares.MetaRefreshPolicyMiddleware": 580,
+    "zfxxgk.scraper.middlewares.MetaRefreshPolicyMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "scraper.middlewares.RedirectPolicyMiddleware": 600,
+    "zfxxgk.scraper.middlewares.RedirectPolicyMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "scraper.middlewares.BackoffRetryMiddleware": 550,
+    "zfxxgk.scraper.middlewares.BackoffRetryMiddleware": 550,
     # below HttpCompression (590) so it sees decoded bodies and can store them for 304 replays
-    "scraper.middlewares.ConditionalRequestMiddleware": 580,
+    "zfxxgk.scraper.middlewares.ConditionalRequestMiddleware": 580,
 }
 EXTENSIONS = {
-    "scraper.context.CrawlContext": 0,  # first: the others ask the crawler for it
-    "scraper.extensions.warc.WarcExtension": 100,
-    "scraper.extensions.runlog.RunLog": 110,
-    "scraper.extensions.gctune.GcTuning": 120,
+    "zfxxgk.scraper.context.CrawlContext": 0,  # first: the others ask the crawler for it
+    "zfxxgk.scraper.extensions.warc.WarcExtension": 100,
+    "zfxxgk.scraper.extensions.runlog.RunLog": 110,
+    "zfxxgk.scraper.extensions.gctune.GcTuning": 120,
 }
 ITEM_PIPELINES = {
-    "pipelines.crawl.ReportPipeline": 300,
+    "zfxxgk.pipelines.crawl.ReportPipeline": 300,
 }
 
 # -- JavaScript-built listings -----------------------------------------------------------------
@@ -91,14 +91,14 @@ ITEM_PIPELINES = {
 # Playwright and the browser start only when the first request that needs them arrives.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
-    "http": "scraper.render.LazyPlaywrightHandler",
-    "https": "scraper.render.LazyPlaywrightHandler",
+    "http": "zfxxgk.scraper.render.LazyPlaywrightHandler",
+    "https": "zfxxgk.scraper.render.LazyPlaywrightHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_MAX_CONTEXTS = 2
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
-PLAYWRIGHT_ABORT_REQUEST = "scraper.render.abort_request"
+PLAYWRIGHT_ABORT_REQUEST = "zfxxgk.scraper.render.abort_request"
 
 
 def _chromium_launch_options() -> dict:

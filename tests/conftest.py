@@ -66,7 +66,7 @@ class NetworkProcess:
 
 
 class DemoNetwork(NetworkProcess):
-    """The bundled demo portals (`python -m demo serve`)."""
+    """The bundled demo portals (`python -m zfxxgk.demo serve`)."""
 
     def __init__(self, out_dir: Path, *extra: str):
         super().__init__(["demo", "serve", *extra], out_dir)

@@ -28,7 +28,7 @@ def parse(file: Path, url: str | None, content_type: str | None, with_text: bool
 
     Exits 1, with the reason on stderr, when FILE is not a report or cannot be read.
     """
-    from pipelines.parser import parse_document
+    from zfxxgk.pipelines.parser import parse_document
 
     report = parse_document(file.read_bytes(), url=url, content_type=content_type)
     if not report.is_report:
@@ -71,7 +71,7 @@ def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_le
 
     Prints the run's summary; exits 1 if every portal failed.
     """
-    from scraper.registry import RegistryError, load
+    from zfxxgk.scraper.registry import RegistryError, load
 
     from .crawl import run_crawl
     from .lock import LockBusy, RunLock
@@ -112,7 +112,7 @@ def status(db, nights, max_silence_hours):
 @click.option("--outdated", is_flag=True, help="Only reports parsed by an older parser version.")
 def reparse(db, archive, outdated):
     """Rebuild every parsed table from the raw archive (no network)."""
-    from pipelines.reparse import reparse as run
+    from zfxxgk.pipelines.reparse import reparse as run
 
     _must_exist(db, "reparse")
     result = run(db, archive, only_outdated=outdated)
@@ -153,9 +153,9 @@ def demo(data, port_base, serve, port):
     """
     import logging
 
-    from demo.__main__ import write_outputs
-    from demo.server import Network
-    from demo.sites import demo_sites
+    from zfxxgk.demo.__main__ import write_outputs
+    from zfxxgk.demo.server import Network
+    from zfxxgk.demo.sites import demo_sites
 
     from .cycle import CycleConfig, run_cycle
 

@@ -13,7 +13,7 @@ from pathlib import Path
 def crawl_settings(*, db: Path, archive: Path, portals: Path | None, only: list[str] | None,
                    delay: float | None, trigger: str, recheck_days: float | None, full: bool = False,
                    log_level: str | None = None, log_file: Path | None = None) -> dict:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "zfxxgk.scraper.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
@@ -44,8 +44,8 @@ def run_crawl(**kwargs) -> dict:
     """Run the `portals` spider to completion; returns the run's crawl_runs row."""
     from scrapy.crawler import AsyncCrawlerProcess
 
-    from pipelines.db import open_db
-    from pipelines.store import refresh_search
+    from zfxxgk.pipelines.db import open_db
+    from zfxxgk.pipelines.store import refresh_search
 
     settings = crawl_settings(**kwargs)
     process = AsyncCrawlerProcess(settings)

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.db import ensure_schema, open_db, transaction, utcnow
-from pipelines.reparse import reparse
-from pipelines.store import refresh_search
+from zfxxgk.pipelines.db import ensure_schema, open_db, transaction, utcnow
+from zfxxgk.pipelines.reparse import reparse
+from zfxxgk.pipelines.store import refresh_search
 
 from .config import Paths
 from .lock import LockBusy, RunLock

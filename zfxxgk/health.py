@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from pipelines.db import parse_utc
+from zfxxgk.pipelines.db import parse_utc
 
 FAILED = ("failed", "empty")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines import cjk
+from zfxxgk.pipelines import cjk
 
 from .serve import CONFIG_DIR
 

@@ -91,7 +91,7 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     portals running in this process meanwhile), which SIGTERM, SIGINT and SIGHUP stop with us,
     and which dies with us if we are killed outright.
     """
-    from pipelines.db import ensure_schema, open_db
+    from zfxxgk.pipelines.db import ensure_schema, open_db
 
     check_db_name(db)
     if not immutable:  # a published copy was migrated before it was published, and is never written

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.db import ensure_schema, open_db
+from zfxxgk.pipelines.db import ensure_schema, open_db
 
 
 def print_reports(db_path: Path) -> None:

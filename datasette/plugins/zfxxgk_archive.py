@@ -17,7 +17,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive import BlobStore
+from zfxxgk.archive import BlobStore
 
 SHA = re.compile(r"^[0-9a-f]{64}$")
 INLINE_FORMATS = {"html", "text"}

@@ -11,7 +11,7 @@
 
 from datasette import hookimpl
 
-from pipelines import cjk
+from zfxxgk.pipelines import cjk
 
 
 @hookimpl(trylast=True)

@@ -51,6 +51,11 @@ class Grid:
     rows: list[list[GridCell | None]]
     width: int
     index: int  # position of the table in the document
+    page: int | None = None  # for paged documents (PDF): the page the table starts on
+
+    def where(self, r: int, col: int) -> str:
+        """Where a grid slot is in its document, 1-based: 'p3 t2 r5 c4', or 't2 r5 c4' unpaged."""
+        return (f"p{self.page} " if self.page is not None else "") + f"t{self.index + 1} r{r + 1} c{col + 1}"
 
     def row_cells(self, r: int) -> list[GridCell]:
         """The distinct source cells of a grid row, left to right."""

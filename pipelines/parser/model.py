@@ -39,6 +39,9 @@ class Cell:
     status: str
     unit: str | None = None
     note: str | None = None
+    # where in its document the cell was read: 'p3 t2 r5 c4' (page, table, row, column of a
+    # PDF), 't2 r5 c4' (HTML, DOCX), 'l123' (line of flattened text); None if not known
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"value": self.value, "raw": self.raw, "status": self.status}
@@ -46,6 +49,8 @@ class Cell:
             d["unit"] = self.unit
         if self.note:
             d["note"] = self.note
+        if self.origin:
+            d["origin"] = self.origin
         return d
 
 

@@ -36,13 +36,14 @@ class CellSink:
     def tables_seen(self) -> set[str]:
         return {_TABLE_OF[k.split(".", 1)[0]] for k in self.cells}
 
-    def put(self, key: str, raw: str, *, signed=False, amount=False, unit=None) -> None:
+    def put(self, key: str, raw: str, *, signed=False, amount=False, unit=None, origin=None) -> None:
         if key in self.cells:
             # A page that prints the report twice (desktop + mobile copy): the first wins.
             if self.cells[key].raw.strip() != raw.strip():
                 self.warn(f"conflicting_duplicate:{key}")
             return
         cell, warns = parse_cell(raw, signed=signed, amount=amount, header_unit=unit)
+        cell.origin = origin
         self.cells[key] = cell
         for w in warns:
             self.warn(f"{w}:{key}")
@@ -58,11 +59,11 @@ class CellSink:
 _TABLE_OF = {"active": "T2", "applications": "T3", "appeals": "T4"}
 
 
-def _t2_put(sink: CellSink, row: str, fld: str, raw: str, unit: str | None) -> None:
+def _t2_put(sink: CellSink, row: str, fld: str, raw: str, unit: str | None, origin: str | None = None) -> None:
     if fld not in labels.T2_VALID.get(row, ()):
         sink.warn(f"unexpected_field:active.{row}.{fld}")
     sink.put(f"active.{row}.{fld}", raw, signed=fld == "change",
-             amount=fld == "amount_wan_yuan", unit=unit)
+             amount=fld == "amount_wan_yuan", unit=unit, origin=origin)
     if fld in labels.T2_FIELDS_2019:
         sink.vote(f"T2.{row}", "2019")
     elif fld in labels.T2_FIELDS_2021 or (row == "fees" and fld == "amount_wan_yuan"):
@@ -104,6 +105,7 @@ class GridReader:
         self.t3_group: str | None = None
         self._header_rows: list[list[GridCell | None]] = []
         self._header_width = 0
+        self._row = 0  # the grid row being read, for each cell's origin
 
     # -- header rows -----------------------------------------------------------------------
     def _finish_header(self) -> None:
@@ -167,6 +169,7 @@ class GridReader:
                 self._header_rows.append(grid.rows[r])
                 continue
             self._finish_header()
+            self._row = r
             self._data_row(grid, cells)
 
     def close(self) -> None:
@@ -222,7 +225,7 @@ class GridReader:
             cols = [c for c in hdr.columns if c[0]]
         for (fld, _c0, _c1, unit), cell in _align(cols, values):
             if fld:
-                _t2_put(self.sink, row, fld, cell.text, unit)
+                _t2_put(self.sink, row, fld, cell.text, unit, grid.where(self._row, cell.col))
 
     def _t3_row(self, grid: Grid, row: str, values: list[GridCell]) -> None:
         hdr = self.t3
@@ -235,7 +238,7 @@ class GridReader:
         values = _trim_trailing_blanks(values, len(cols))
         for (applicant, *_), cell in _align(cols, values):
             if applicant:
-                self.sink.put(f"applications.{applicant}.{row}", cell.text)
+                self.sink.put(f"applications.{applicant}.{row}", cell.text, origin=grid.where(self._row, cell.col))
         _t3_vote(self.sink, row)
 
     def _t4_row(self, grid: Grid, values: list[GridCell]) -> None:
@@ -252,7 +255,7 @@ class GridReader:
             cols = [(n, None, None, None) for n in T4_DEFAULT_COLUMNS]
         for (name, *_), cell in _align(cols, values):
             if name:
-                self.sink.put(f"appeals.{name}", cell.text)
+                self.sink.put(f"appeals.{name}", cell.text, origin=grid.where(self._row, cell.col))
 
 
 def _merge_same(cols):

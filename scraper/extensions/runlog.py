@@ -13,7 +13,7 @@ import logging
 
 from scrapy import signals
 
-from pipelines.db import transaction, utcnow
+from zfxxgk.pipelines.db import transaction, utcnow
 
 from ..context import context_for
 

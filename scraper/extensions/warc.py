@@ -15,7 +15,7 @@ import logging
 
 from scrapy import signals
 
-from pipelines.db import utcnow
+from zfxxgk.pipelines.db import utcnow
 
 from ..context import context_for
 

@@ -20,10 +20,10 @@ import scrapy
 from scrapy.http import TextResponse
 from scrapy.http.request import NO_CALLBACK
 
-from pipelines.db import utcnow
-from pipelines.ingest import Attachment, Candidate
-from pipelines.parser import decode_html, sniff
-from pipelines.urls import canonical_url
+from zfxxgk.pipelines.db import utcnow
+from zfxxgk.pipelines.ingest import Attachment, Candidate
+from zfxxgk.pipelines.parser import decode_html, sniff
+from zfxxgk.pipelines.urls import canonical_url
 
 from .. import links
 from ..context import context_for

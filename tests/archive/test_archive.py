@@ -11,8 +11,8 @@ import sys
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import BlobStore, WarcArchive, recover_open_files
-from archive.warc import OPEN_SUFFIX
+from zfxxgk.archive import BlobStore, WarcArchive, recover_open_files
+from zfxxgk.archive.warc import OPEN_SUFFIX
 
 
 def test_blobs_are_content_addressed_and_immutable(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from pipelines.db import open_db, transaction
-from pipelines.writer import BackgroundWriter
+from zfxxgk.pipelines.db import open_db, transaction
+from zfxxgk.pipelines.writer import BackgroundWriter
 
 
 def _table(path):

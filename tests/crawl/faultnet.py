@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from demo.server import serve_until_signalled
+from zfxxgk.demo.server import serve_until_signalled
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SENTINEL_HOST = "127.0.0.2"

@@ -18,7 +18,7 @@ import urllib.request
 import psutil
 import pytest
 
-from archive import BlobStore
+from zfxxgk.archive import BlobStore
 from tests.conftest import ROOT, DemoNetwork, crawl, wait_for
 
 pytestmark = pytest.mark.slow

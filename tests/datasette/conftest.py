@@ -14,10 +14,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from archive import BlobStore
-from pipelines.db import ensure_portals, ensure_schema, open_db, transaction
-from pipelines.parser import parse_document, sniff
-from pipelines.store import content_hash, record_document, refresh_search, save_report
+from zfxxgk.archive import BlobStore
+from zfxxgk.pipelines.db import ensure_portals, ensure_schema, open_db, transaction
+from zfxxgk.pipelines.parser import parse_document, sniff
+from zfxxgk.pipelines.store import content_hash, record_document, refresh_search, save_report
 from tests.conftest import sample_bytes
 
 FJ_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202301/t20230113_1794760.htm"

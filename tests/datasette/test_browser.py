@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import sync_playwright
 
-from scraper.settings import _chromium_launch_options
+from zfxxgk.scraper.settings import _chromium_launch_options
 from tests.conftest import ROOT
 
 from .conftest import build_archive

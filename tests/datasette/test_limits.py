@@ -17,7 +17,7 @@ import urllib.parse
 import pytest
 from datasette.plugins import pm
 
-from archive import BlobStore
+from zfxxgk.archive import BlobStore
 
 from .conftest import make_datasette
 

@@ -12,7 +12,7 @@ import urllib.request
 import psutil
 import pytest
 
-from demo.sites import demo_sites
+from zfxxgk.demo.sites import demo_sites
 from tests.conftest import ROOT, wait_for
 
 pytestmark = pytest.mark.slow

@@ -31,8 +31,8 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
 from apscheduler.schedulers.background import BackgroundScheduler
 from freezegun import freeze_time
 
-import scheduler
-from pipelines.db import ensure_schema, open_db
+from zfxxgk import schedule as scheduler
+from zfxxgk.pipelines.db import ensure_schema, open_db
 from tests.conftest import ROOT, DemoNetwork, wait_for, zfxxgk
 from zfxxgk.health import alarms
 from zfxxgk.lock import LockBusy, RunLock, holder

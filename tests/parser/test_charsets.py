@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.parser import OK, parse_document
-from pipelines.parser.decode import Decoded, decode_html
+from zfxxgk.pipelines.parser import OK, parse_document
+from zfxxgk.pipelines.parser.decode import Decoded, decode_html
 from tests.conftest import expected_cells, sample_bytes
 
 HTML_SAMPLES = ["sh_govoffice_2019.html", "fj_putian_ptcg_2022.html"]

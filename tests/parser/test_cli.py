@@ -22,7 +22,8 @@ def test_parse_prints_the_report_as_json():
     out = json.loads(proc.stdout)
     assert {"format_version", "year", "agency", "published_at", "parse_status", "sections", "cells", "qa"} <= set(out)
     assert out["format_version"] == "2021" and out["year"] == 2022
-    assert out["cells"]["applications.natural_person.new_received"] == {"value": 8, "raw": "8", "status": "number"}
+    assert out["cells"]["applications.natural_person.new_received"] == {
+        "value": 8, "raw": "8", "status": "number", "origin": "t2 r4 c4"}  # 2nd table, 4th row, 4th column
     assert set(out["qa"]) >= {"identity_violations", "repairs", "warnings"}
     assert set(out["sections"]) == {"overview", "problems", "other"}
 

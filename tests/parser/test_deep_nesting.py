@@ -18,7 +18,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from pipelines.parser import OK, PARTIAL, UNREADABLE, parse_document
+from zfxxgk.pipelines.parser import OK, PARTIAL, UNREADABLE, parse_document
 from tests.conftest import expected_cells, sample_bytes
 
 HTML_SAMPLES = ["sh_govoffice_2019.html", "fj_putian_ptcg_2022.html"]

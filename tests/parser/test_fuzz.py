@@ -9,8 +9,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.parser import Report, parse_document, sniff
-from pipelines.parser.model import ERROR
+from zfxxgk.pipelines.parser import Report, parse_document, sniff
+from zfxxgk.pipelines.parser.model import ERROR
 from tests.conftest import sample_bytes
 
 STATUSES = {"ok", "partial", "no_tables", "not_a_report", "unreadable", "unsupported_format"}

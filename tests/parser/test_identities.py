@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.parser import OK, parse_document
+from zfxxgk.pipelines.parser import OK, parse_document
 from tests.conftest import sample_bytes
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.parser import parse_document
-from pipelines.parser.labels import section_heading
-from pipelines.parser.meta import parse_title
+from zfxxgk.pipelines.parser import parse_document
+from zfxxgk.pipelines.parser.labels import section_heading
+from zfxxgk.pipelines.parser.meta import parse_title
 
 
 @pytest.mark.parametrize("title, year, agency", [

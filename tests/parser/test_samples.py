@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from pipelines.parser import OK, UNSUPPORTED, parse_document
+from zfxxgk.pipelines.parser import OK, UNSUPPORTED, parse_document
 from tests.conftest import SAMPLES
 
 EXPECTED = sorted(p for p in SAMPLES.glob("*.expected.json"))

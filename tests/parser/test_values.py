@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.parser.values import parse_cell
+from zfxxgk.pipelines.parser.values import parse_cell
 
 
 @pytest.mark.parametrize("raw, value, status", [

@@ -18,9 +18,9 @@ from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
-from pipelines.ingest import REJECTED, ingest
-from scraper.items import CandidateItem
-from scraper.spiders.portals import PortalsSpider
+from zfxxgk.pipelines.ingest import REJECTED, ingest
+from zfxxgk.scraper.items import CandidateItem
+from zfxxgk.scraper.spiders.portals import PortalsSpider
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CASES = sorted(p.with_suffix("") for p in FIXTURES.rglob("*.body"))
@@ -41,7 +41,7 @@ def spider(tmp_path_factory):
     crawler = get_crawler(PortalsSpider, {
         "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
         "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
-        "EXTENSIONS": {"scraper.context.CrawlContext": 0}})
+        "EXTENSIONS": {"zfxxgk.scraper.context.CrawlContext": 0}})
     crawler.spider = PortalsSpider.from_crawler(crawler)
     crawler._apply_settings()  # the extensions, the crawl context among them
     return crawler.spider

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper import links, registry
+from zfxxgk.scraper import links, registry
 
 
 def test_shipped_registry_loads_and_marks_urls_unverified():
@@ -106,7 +106,7 @@ def test_same_site(portal, url, ok):
 def test_report_pages_scanned_for_attachments_only_when_they_can_have_one(body, encoding, expected):
     from scrapy.http import HtmlResponse
 
-    from scraper.spiders.base import may_link_attachments
+    from zfxxgk.scraper.spiders.base import may_link_attachments
 
     url = "http://127.0.0.1/download/2023/r.html" if "file.php" in body else "http://127.0.0.1/r.html"
     response = HtmlResponse(url, body=body.encode(encoding), encoding=encoding)
