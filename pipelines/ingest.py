@@ -31,13 +31,12 @@ from zfxxgk.archive.warc import pid_alive
 
 from .db import open_db, transaction
 from .parser import parse_document, sniff
+from .parser.combine import combine
 from .parser.meta import is_decoy_title, parse_title
 from .parser.sniff import BINARY_FORMATS
-from .store import content_hash, record_document, save_report
+from .store import content_hash, record_document, save_attachment, save_report
 
 REPORT, REJECTED, INCOMPLETE = "report", "rejected", "incomplete"
-ATTACHMENT_STATUS = "not_parsed"
-ATTACHMENT_REASON = "attachments are archived; parsing PDF/DOC/XLS attachments is a later stage of the project"
 
 
 @dataclass
@@ -135,26 +134,29 @@ def _db(path: str):
 def ingest(c: Candidate) -> Outcome:
     fmt = sniff(c.body, c.url, c.content_type)
     report = parse_document(c.body, url=c.url, content_type=c.content_type)
-    if fmt in BINARY_FORMATS or (not report.is_report and (c.attachments or c.missing) and c.link_says_report
-                                 and not (report.title and is_decoy_title(report.title))):
+    decoy = bool(report.title and is_decoy_title(report.title))
+    if not report.is_report and not decoy and (fmt in BINARY_FORMATS or c.attachments or c.missing):
+        # a document the parser cannot read (yet), or a page whose tables are in its
+        # attachments: a report if the link that led to it said so
         if not c.link_says_report:
-            return _reject(c, f"{fmt} file behind a link that does not name a report")
+            return _reject(c, f"{fmt} document behind a link that does not name a report: {report.reason}")
         parsed = parse_title(c.link_title)
         if parsed:
             report.year = report.year or parsed[0]
             report.agency = report.agency or parsed[1]
         report.title = report.title or c.link_title
-        report.reason += ("; identified as a report by its link title" if fmt in BINARY_FORMATS else
-                          "; its tables are in its attachments; identified as a report by its link title")
+        report.reason += "; identified as a report by its link title"
     elif not report.is_report:
         return _reject(c, f"{report.parse_status}: {report.reason}")
-    elif report.title and is_decoy_title(report.title):
+    elif decoy:
         return _reject(c, f"decoy: {report.title}")
 
     db = _db(c.db_path)
     blobs = BlobStore(c.archive)
     sha, _ = blobs.put(c.body)
-    stored = [(a, blobs.put(a.body)[0], sniff(a.body, a.url, a.content_type)) for a in c.attachments]
+    stored = [(a, blobs.put(a.body)[0], sniff(a.body, a.url, a.content_type),
+               parse_document(a.body, url=a.url, content_type=a.content_type)) for a in c.attachments]
+    report = combine(report, [(a_sha, parsed) for _, a_sha, _, parsed in stored])
     chash = content_hash(report, sha)
     verdict = INCOMPLETE if c.missing else REPORT
     with transaction(db):
@@ -162,14 +164,11 @@ def ingest(c: Candidate) -> Outcome:
                         seen_at=c.fetched_at)
         saved = save_report(db, portal_id=c.portal_id, url=c.url, link_title=c.link_title, document_sha256=sha,
                             report=report, run_id=c.run_id, seen_at=c.fetched_at, chash=chash)
-        for a, a_sha, a_fmt in stored:
+        for a, a_sha, a_fmt, parsed in stored:
             record_document(db, sha256=a_sha, body=a.body, url=a.url, content_type=a.content_type, fmt=a_fmt,
                             seen_at=a.fetched_at)
-            db.conn.execute(
-                "INSERT OR IGNORE INTO attachments (report_id, url, link_text, sha256, format, size, parse_status, "
-                "parse_reason, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [saved.report_id, a.url, a.link_text, a_sha, a_fmt, len(a.body), ATTACHMENT_STATUS,
-                 ATTACHMENT_REASON, a.fetched_at])
+            save_attachment(db, saved.report_id, url=a.url, link_text=a.link_text, sha256=a_sha, fmt=a_fmt,
+                            size=len(a.body), parsed=parsed, fetched_at=a.fetched_at)
         record_verdict(db, c.url, verdict, c.fetched_at)
     return Outcome(verdict, report.reason, chash, saved.report_id, saved.new_report, saved.new_version,
                    report.parse_status, report.source_format, report.agency, report.year, len(report.cells),

@@ -1,8 +1,10 @@
-"""Re-parsing the whole archive: every report's document, read again from the blob store.
+"""Re-parsing the whole archive: every report's document and its attachments, read again from
+the blob store.
 
 No network: the raw archive is the source of truth, so a parser improvement reaches every
-report ever crawled. One transaction per report: an interrupted reparse leaves each report
-either re-parsed or as it was, and running it again finishes the job.
+report ever crawled (attachments stored by earlier crawls as unreadable PDFs or DOCs
+included). One transaction per report: an interrupted reparse leaves each report either
+re-parsed or as it was, and running it again finishes the job.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from zfxxgk.archive import BlobStore
 
 from .db import ensure_schema, open_db, transaction
 from .parser import PARSER_VERSION, parse_document
-from .store import content_hash, refresh_search, replace_parse
+from .parser.combine import combine
+from .store import content_hash, refresh_search, replace_parse, save_attachment
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +49,25 @@ def reparse(db_path: Path, archive: Path, only_outdated: bool = False) -> Repars
             log.error("report %s: document %s is not in the archive", rid, sha)
             continue
         report = parse_document(blobs.get(sha), url=url, content_type=content_type)
-        if not report.is_report and old_status == "unsupported_format":
+        attachments = []
+        for a in db.execute("SELECT a.url, a.link_text, a.sha256, a.format, a.size, a.fetched_at, d.content_type "
+                            "FROM attachments a LEFT JOIN documents d ON d.sha256 = a.sha256 "
+                            "WHERE a.report_id = ? ORDER BY a.id", [rid]).fetchall():
+            if not blobs.exists(a[2]):
+                result.missing_blobs.append(a[2])
+                log.error("report %s: attachment %s is not in the archive", rid, a[2])
+                continue
+            attachments.append((a, parse_document(blobs.get(a[2]), url=a[0], content_type=a[6])))
+        report = combine(report, [(a[2], parsed) for a, parsed in attachments])
+        if not report.is_report:
             # identified by its link title at crawl time; keep what was known then
-            report.title, report.year, report.agency = title, year, agency
+            report.title, report.year, report.agency = report.title or title, report.year or year, report.agency or agency
         new_hash = content_hash(report, sha)
         with transaction(db):
             replace_parse(db, rid, report)
+            for (a_url, link_text, a_sha, fmt, size, fetched_at, _ctype), parsed in attachments:
+                save_attachment(db, rid, url=a_url, link_text=link_text, sha256=a_sha, fmt=fmt, size=size,
+                                parsed=parsed, fetched_at=fetched_at)
             if new_hash != old_hash and not db.execute(
                     "SELECT 1 FROM reports WHERE url = ? AND content_hash = ? AND id != ?", [url, new_hash, rid]).fetchone():
                 db.execute("UPDATE reports SET content_hash = ? WHERE id = ?", [new_hash, rid])

@@ -82,6 +82,17 @@ def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_tit
     return Saved(report_id, version == 1, version > 1)
 
 
+def save_attachment(db: sqlite_utils.Database, report_id: int, *, url: str, link_text: str | None, sha256: str,
+                    fmt: str, size: int, parsed: Report, fetched_at: str | None) -> None:
+    """An attachment's row with what its own parse found (call inside the report's transaction)."""
+    db.conn.execute(
+        "INSERT INTO attachments (report_id, url, link_text, sha256, format, size, parse_status, parse_reason, "
+        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id, url, sha256) DO UPDATE SET "
+        "parse_status = excluded.parse_status, parse_reason = excluded.parse_reason",
+        [report_id, url, link_text, sha256, fmt, size, parsed.parse_status,
+         f"{parsed.reason} ({len(parsed.cells)} cells)", fetched_at])
+
+
 def replace_parse(db: sqlite_utils.Database, report_id: int, report: Report) -> None:
     """Swap in a new parse of an archived report (reparse): same row, new cells."""
     row = _report_row(report)
@@ -110,7 +121,7 @@ def _insert_sql(table: str, columns: list[str]) -> str:
 
 
 _CELL_COLUMNS = ["report_id", "key", "table_name", "row_key", "column_key", "value", "raw", "status", "unit", "note",
-                 "origin"]
+                 "document_sha256", "origin"]
 _CHECK_COLUMNS = ["report_id", "identity", "column_key", "lhs", "rhs", "ok"]
 
 
@@ -122,7 +133,7 @@ def _write_parsed(db: sqlite_utils.Database, report_id: int, report: Report) -> 
     """
     conn = db.conn
     conn.executemany(_insert_sql("report_cells", _CELL_COLUMNS), [
-        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note, c.origin)
+        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note, report.cells_from, c.origin)
         for key, c in report.cells.items()])
     conn.executemany(_insert_sql("identity_checks", _CHECK_COLUMNS), [
         (report_id, c.id, c.column, c.lhs, c.rhs, int(c.ok)) for c in report.checks])

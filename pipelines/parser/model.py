@@ -86,6 +86,9 @@ class Report:
     repairs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = ""
+    # sha256 of the attachment the cells were read from, when the page itself has no tables
+    # (pipelines.parser.combine); None: the cells are the document's own
+    cells_from: str | None = None
 
     @property
     def is_report(self) -> bool:
@@ -111,6 +114,7 @@ class Report:
             "reason": self.reason,
             "sections": self.sections,
             "cells": {k: c.to_dict() for k, c in self.cells.items()},
+            **({"cells_from": self.cells_from} if self.cells_from else {}),
             "qa": {
                 "identity_violations": [c.to_dict() for c in self.identity_violations],
                 "identity_checks": len(self.checks),

@@ -8,6 +8,7 @@ database, the WARC files, the blob store.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +17,8 @@ import urllib.request
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import DemoNetwork, crawl, expected_cells
+from tests.conftest import DemoNetwork, crawl, expected_cells, sample_bytes
+from zfxxgk.pipelines.parser import parse_document
 from tests.conftest import query as q
 
 pytestmark = pytest.mark.slow
@@ -126,13 +128,28 @@ def test_js_listing_rendered_only_where_needed(world):
     assert q(world["db"], "SELECT count(*) FROM reports WHERE portal_id = 'demo_js'")[0][0] == 3
 
 
-def test_attachments_archived_with_their_report(world):
-    rows = q(world["db"], "SELECT r.url, a.format, a.parse_status FROM attachments a JOIN reports r ON r.id = a.report_id")
+def test_attachments_archived_and_parsed_with_their_report(world):
+    rows = q(world["db"], "SELECT r.url, a.format, a.parse_status, a.sha256 FROM attachments a "
+                          "JOIN reports r ON r.id = a.report_id")
     assert len(rows) == sum(r.get("attachments", 0) for r in world["net"].manifest["reports"])
-    assert {(f, s) for _, f, s in rows} == {("pdf", "not_parsed")}
-    # the direct PDF link is a report of its own, archived unparsed with a clear status
-    pdf = q(world["db"], "SELECT parse_status, parse_reason, source_format FROM reports WHERE url LIKE '%.pdf'")
-    assert pdf and pdf[0][0] == "unsupported_format" and pdf[0][2] == "pdf" and "link title" in pdf[0][1]
+    pdf = sample_bytes("js_hongze_2023.pdf")
+    parsed = parse_document(pdf)  # each attachment row says what its own parse found
+    assert {(f, s) for _, f, s, _ in rows} == {("pdf", parsed.parse_status)}
+    # the page that only says 详见附件 takes its cells from its attachment when that has tables,
+    # every cell pointing at the attachment's bytes
+    page = [r for r in world["net"].manifest["reports"] if r["url"].endswith("t20240118_100004.htm")][0]
+    (rid, cells_from), = q(world["db"], "SELECT r.id, (SELECT group_concat(DISTINCT coalesce(c.document_sha256, '-')) "
+                                        "FROM report_cells c WHERE c.report_id = r.id) FROM reports r WHERE url = ?",
+                          page["url"])
+    if parsed.cells:
+        assert cells_from == hashlib.sha256(pdf).hexdigest()
+        stored = dict(q(world["db"], "SELECT key, value FROM report_cells WHERE report_id = ?", rid))
+        assert stored == {k: c.value for k, c in parsed.cells.items()}
+    else:
+        assert cells_from is None
+    # the direct PDF link is a report of its own, with what the parser read of it
+    direct = q(world["db"], "SELECT parse_status, parse_reason, source_format FROM reports WHERE url LIKE '%.pdf'")
+    assert direct and direct[0][0] == parsed.parse_status and direct[0][2] == "pdf"
 
 
 def test_second_crawl_is_incremental(world):

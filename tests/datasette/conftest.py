@@ -95,7 +95,7 @@ def build_archive(base: Path) -> dict:
     db["documents"].insert({"sha256": sha, "size": len(pdf), "format": "pdf", "content_type": "application/pdf",
                             "first_seen_at": "2026-01-01T02:05:00Z", "first_url": PDF_URL})
     db["attachments"].insert({"report_id": saved["fj"].report_id, "url": PDF_URL, "link_text": "年报.pdf",
-                              "sha256": sha, "format": "pdf", "size": len(pdf), "parse_status": "not_parsed"})
+                              "sha256": sha, "format": "pdf", "size": len(pdf), "parse_status": "unsupported_format", "parse_reason": "pdf documents are archived but not parsed yet (0 cells)"})
     # a page whose own scripts must never run on our origin
     evil = b"<html><body><p>x</p><script>document.title='pwned'</script></body></html>"
     evil_sha, _ = blobs.put(evil)
