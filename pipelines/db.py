@@ -322,3 +322,13 @@ def m009_cell_origin(db: sqlite_utils.Database) -> None:
     Datasette leads back to the spot in the original it came from."""
     db["report_cells"].add_column("document_sha256", str)
     db["report_cells"].add_column("origin", str)
+
+
+@migrations()
+def m011_whole_numbers(db: sqlite_utils.Database) -> None:
+    """Counts are whole numbers: INTEGER affinity stores 372.0 as 372 (and 25.1 万元 stays 25.1),
+    so tables, JSON and CSV show what the report printed, not `372.0`."""
+    db["report_cells"].transform(types={"value": int})
+    db["identity_checks"].transform(types={"lhs": int, "rhs": int})
+    for table in ("report_totals", "report_applicants"):
+        db[table].transform(types={c.name: int for c in db[table].columns if c.type in ("FLOAT", "REAL")})

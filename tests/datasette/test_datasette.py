@@ -229,3 +229,13 @@ async def test_every_table_and_column_is_described_in_chinese_and_english(ds, me
             assert text, f"{name}.{col}: no description"
             assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text), \
                 f"{name}.{col}: description must be in Chinese and English"
+
+
+async def test_counts_are_whole_numbers_in_json_and_csv_and_amounts_keep_their_decimals(ds):
+    rows = await get_rows(ds, "/zfxxgk/report_overview.json?agency=上海市人民政府办公厅")
+    assert rows and type(rows[0]["applications_received"]) is int and rows[0]["applications_received"] == 859
+    csv = (await ds.client.get("/zfxxgk/applications_by_region_year.csv?province=上海市")).text
+    assert ",859" in csv and "859.0" not in csv
+    cells = await get_rows(ds, "/zfxxgk/report_cells.json?key=active.fees.amount_wan_yuan")
+    amounts = [c["value"] for c in cells if c["value"] is not None]
+    assert any(isinstance(v, float) and v != int(v) for v in amounts), amounts  # 25.1 万元 stays 25.1
