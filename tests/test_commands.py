@@ -67,10 +67,10 @@ def test_scheduler_and_demo_modules_from_a_shadowed_directory(cwd):
     assert "serve" in ok(run(cwd, "-m", "zfxxgk.demo", "--help")).stdout
 
 
-def test_serve_from_a_directory_holding_an_archive_folder(cwd, tmp_path):
+def test_serve_from_a_directory_holding_an_archive_folder_any_file_name(cwd, tmp_path):
     from zfxxgk.pipelines.db import ensure_schema, open_db
 
-    db = tmp_path / "zfxxgk.db"
+    db = tmp_path / "archive-2026-12.db"  # Datasette still calls it zfxxgk, as the configuration does
     ensure_schema(open_db(db))
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(db), "--archive",
@@ -81,7 +81,7 @@ def test_serve_from_a_directory_holding_an_archive_folder(cwd, tmp_path):
             if proc.poll() is not None:
                 raise AssertionError(f"serve exited {proc.returncode}: {proc.stdout.read()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/zfxxgk/portals.json", timeout=2) as r:
                     return r.status == 200
             except OSError:
                 return False

@@ -30,15 +30,25 @@ SETTINGS = {
 DATABASE_NAME = "zfxxgk"  # metadata.yml, the canned queries and the dashboards refer to it
 
 
-class ServeError(ValueError):
-    pass
+def served_path(db: Path) -> Path:
+    """The path Datasette is given for a database file of any name.
 
-
-def check_db_name(db: Path) -> None:
-    """Datasette names a database after its file: the configuration expects zfxxgk.db."""
-    if Path(db).stem != DATABASE_NAME:
-        raise ServeError(f"the database file must be named {DATABASE_NAME}.db (got {Path(db).name}): "
-                         "Datasette names databases after their file, and the configuration expects that name")
+    Datasette names a database after its file, and the configuration (metadata, canned
+    queries, dashboards) names it `zfxxgk`; a file of another name is served through a
+    symbolic link of that name beside it (`.datasette/zfxxgk.db`). SQLite follows the link,
+    so the WAL is the file's own and a running crawl's writes are seen.
+    """
+    db = Path(db).resolve()
+    if db.stem == DATABASE_NAME:
+        return db
+    link = db.parent / ".datasette" / f"{DATABASE_NAME}.db"
+    link.parent.mkdir(exist_ok=True)
+    if not (link.is_symlink() and Path(os.readlink(link)) == db):
+        tmp = link.with_name(f".{link.name}.{os.getpid()}")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(db)
+        os.replace(tmp, link)
+    return link
 
 
 def datasette_args(db: Path, *, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False,
@@ -93,7 +103,7 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     """
     from zfxxgk.pipelines.db import ensure_schema, open_db
 
-    check_db_name(db)
+    db = served_path(db)
     if not immutable:  # a published copy was migrated before it was published, and is never written
         ensure_schema(open_db(db))
     args = datasette_args(db, host=host, port=port, immutable=immutable)
