@@ -129,13 +129,10 @@ def reparse(db, archive, outdated):
 @click.option("--immutable", is_flag=True, help="Open the database immutable (a published copy nobody writes).")
 def serve(db, archive, host, port, immutable):
     """Serve the archive with Datasette (read-only): browse, facets, search, SQL, charts."""
-    from .serve import ServeError, serve_datasette
+    from .serve import serve_datasette
 
     _must_exist(db, "serve")
-    try:
-        sys.exit(serve_datasette(db=db, archive=archive, host=host, port=port, immutable=immutable))
-    except ServeError as exc:
-        raise click.UsageError(str(exc))
+    sys.exit(serve_datasette(db=db, archive=archive, host=host, port=port, immutable=immutable))
 
 
 @cli.command()
