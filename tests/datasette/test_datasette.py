@@ -119,11 +119,13 @@ async def test_datasette_search_box_finds_short_and_long_chinese_words(ds, q, ex
 async def test_configured_facets(ds):
     data = (await ds.client.get("/zfxxgk/report_overview.json?_size=0")).json()
     facets = data["facet_results"]
-    assert set(facets) == {"province", "level", "year"}
+    # the facets the README promises: province, level, year, template, status, and the issuing body
+    assert set(facets) == {"province", "level", "year", "format_version", "parse_status", "agency"}
     counts = {f["value"]: f["count"] for f in facets["province"]["results"]}
     assert counts == {"福建省": 3, "上海市": 1, "河南省": 1}
-    more = (await ds.client.get("/zfxxgk/report_overview.json?_size=0&_facet=format_version")).json()
-    assert {f["value"]: f["count"] for f in more["facet_results"]["format_version"]["results"]} == {"2021": 3, "2019": 2}
+    assert {f["value"]: f["count"] for f in facets["format_version"]["results"]} == {"2021": 3, "2019": 2}
+    assert {f["value"]: f["count"] for f in facets["parse_status"]["results"]} == {"ok": 5}
+    assert {f["value"]: f["count"] for f in facets["agency"]["results"]}["莆田市城市管理局"] == 3  # 2021, 2022 v1 and v2
     by_applicant = (await ds.client.get("/zfxxgk/applicant_breakdown.json?_size=0")).json()["facet_results"]
     assert {f["value"]: f["count"] for f in by_applicant["applicant"]["results"]}["natural_person"] == 5
 
