@@ -241,3 +241,14 @@ async def test_counts_are_whole_numbers_in_json_and_csv_and_amounts_keep_their_d
     cells = await get_rows(ds, "/zfxxgk/report_cells.json?key=active.fees.amount_wan_yuan")
     amounts = [c["value"] for c in cells if c["value"] is not None]
     assert any(isinstance(v, float) and v != int(v) for v in amounts), amounts  # 25.1 万元 stays 25.1
+
+
+async def test_csv_starts_with_a_utf8_bom_for_excel(ds):
+    for path in ("/zfxxgk/report_overview.csv", "/zfxxgk/report_overview.csv?_dl=1&_stream=on",
+                 "/zfxxgk/applications_by_region_year.csv?province="):
+        response = await ds.client.get(path)
+        assert response.status_code == 200
+        assert response.content.startswith(b"\xef\xbb\xbf"), path
+        assert response.content[3:].decode("utf-8").splitlines()[0].split(",")[0] in ("report_id", "province")
+    # not on anything else
+    assert not (await ds.client.get("/zfxxgk/report_overview.json")).content.startswith(b"\xef\xbb\xbf")

@@ -135,14 +135,14 @@ async def test_csv_stream_ends_with_a_note_past_max_bytes(ds, monkeypatch):
     body, _, note = r.text.rpartition("\nresponse cut: ")
     assert note.startswith("over 5000 bytes, the limit of this server; filter the rows")
     assert note.endswith("and download in parts\n")
-    assert whole.startswith(body) and len(body.encode()) <= 5_000 and body.startswith("report_id,key,")
+    assert whole.startswith(body) and len(body.encode()) <= 5_000 and body.startswith("\ufeffreport_id,key,")  # the BOM for Excel
 
 
 async def test_csv_stream_ends_with_a_note_past_max_seconds(ds, monkeypatch):
     monkeypatch.setattr(plugin("zfxxgk_response_cap"), "MAX_SECONDS", 0.0)
     r = await ds.client.get("/zfxxgk/report_cells.csv?_stream=on")
     assert r.status_code == 200
-    assert r.text.startswith("\nresponse cut: longer than 0 s, the limit of this server")
+    assert r.text.lstrip("\ufeff").startswith("\nresponse cut: longer than 0 s, the limit of this server")
     assert "report_id" not in r.text
 
 
