@@ -332,3 +332,21 @@ def m011_whole_numbers(db: sqlite_utils.Database) -> None:
     db["identity_checks"].transform(types={"lhs": int, "rhs": int})
     for table in ("report_totals", "report_applicants"):
         db[table].transform(types={c.name: int for c in db[table].columns if c.type in ("FLOAT", "REAL")})
+
+
+@migrations()
+def m012_report_sightings(db: sqlite_utils.Database) -> None:
+    """Every place a report was seen: portal, URL, document, first and last time.
+
+    A report republished by another portal (departments' and subordinates' reports are, all
+    the time), or linked under another URL, is one report with several sightings, so
+    aggregates count it once; the reports table keeps one row per version.
+    """
+    db["report_sightings"].create({
+        "report_id": int, "portal_id": str, "url": str, "document_sha256": str, "first_seen_at": str,
+        "last_seen_at": str, "run_id": int,
+    }, pk=("report_id", "portal_id", "url"), foreign_keys=[("report_id", "reports", "id")])
+    db["report_sightings"].create_index(["url"])
+    db["report_sightings"].create_index(["portal_id"])
+    db.execute("INSERT OR IGNORE INTO report_sightings SELECT id, portal_id, url, document_sha256, first_seen_at, "
+               "last_seen_at, run_id FROM reports")

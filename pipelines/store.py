@@ -29,8 +29,9 @@ _NOT_PROCESSED = "results.not_processed."
 @dataclass
 class Saved:
     report_id: int
-    new_report: bool  # first version of this URL
-    new_version: bool  # a further version of a URL already archived
+    new_report: bool  # first version of this report
+    new_version: bool  # a further version of a report already archived
+    new_sighting: bool = False  # a place (portal, URL) this report had not been seen at
 
 
 def content_hash(report: Report, document_sha256: str) -> str:
@@ -60,18 +61,29 @@ def record_document(db: sqlite_utils.Database, *, sha256: str, body: bytes, url:
 def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_title: str | None,
                 document_sha256: str, report: Report, run_id: int | None, seen_at: str,
                 chash: str | None = None) -> Saved:
-    """Insert or refresh one report (call inside `db.transaction(db)`, with the report's document row)."""
+    """Insert or refresh one report (call inside `db.transaction(db)`, with the report's document row).
+
+    A report is what a body published, wherever it was seen: the same content (same content
+    hash) under another URL or on another portal is a *sighting* of the report already stored,
+    not a second report, so totals count it once. Changed content at a URL where a report was
+    seen is a new version of that report. Every place is in `report_sightings`.
+    """
     chash = chash or content_hash(report, document_sha256)
-    existing = db.execute("SELECT id FROM reports WHERE url = ? AND content_hash = ?", [url, chash]).fetchone()
-    if existing:
-        db.execute("UPDATE reports SET last_seen_at = ? WHERE id = ?", [seen_at, existing[0]])
-        return Saved(existing[0], False, False)
-    prev = db.execute("SELECT max(version) FROM reports WHERE url = ?", [url]).fetchone()[0]
+    same = db.execute("SELECT id FROM reports WHERE content_hash = ? ORDER BY is_latest DESC, id DESC LIMIT 1",
+                      [chash]).fetchone()
+    if same:
+        db.execute("UPDATE reports SET last_seen_at = ? WHERE id = ?", [seen_at, same[0]])
+        return Saved(same[0], False, False, _sighting(db, same[0], portal_id, url, document_sha256, seen_at, run_id))
+    # the report line last seen at this URL, if any: changed content there is its next version
+    line = db.execute("SELECT r.url FROM report_sightings s JOIN reports r ON r.id = s.report_id "
+                      "WHERE s.url = ? ORDER BY r.version DESC, r.id DESC LIMIT 1", [url]).fetchone()
+    line_url = line[0] if line else url
+    prev = db.execute("SELECT max(version) FROM reports WHERE url = ?", [line_url]).fetchone()[0]
     version = (prev or 0) + 1
-    db.execute("UPDATE reports SET is_latest = 0 WHERE url = ?", [url])
+    db.execute("UPDATE reports SET is_latest = 0 WHERE url = ?", [line_url])
     row = _report_row(report)
     row.update({
-        "portal_id": portal_id, "url": url, "version": version, "link_title": link_title,
+        "portal_id": portal_id, "url": line_url, "version": version, "link_title": link_title,
         "document_sha256": document_sha256, "content_hash": chash, "first_seen_at": seen_at,
         "last_seen_at": seen_at, "run_id": run_id, "is_latest": 1,
     })
@@ -79,7 +91,19 @@ def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_tit
                           list(row.values()))
     report_id = cur.lastrowid
     _write_parsed(db, report_id, report)
-    return Saved(report_id, version == 1, version > 1)
+    _sighting(db, report_id, portal_id, url, document_sha256, seen_at, run_id)
+    return Saved(report_id, version == 1, version > 1, True)
+
+
+def _sighting(db, report_id: int, portal_id: str, url: str, document_sha256: str, seen_at: str,
+              run_id: int | None) -> bool:
+    """Record that a report was seen at (portal, URL); True if it had not been seen there before."""
+    cur = db.conn.execute(
+        "INSERT INTO report_sightings (report_id, portal_id, url, document_sha256, first_seen_at, last_seen_at, "
+        "run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id, portal_id, url) DO UPDATE SET "
+        "last_seen_at = excluded.last_seen_at, document_sha256 = excluded.document_sha256 "
+        "RETURNING first_seen_at = last_seen_at", [report_id, portal_id, url, document_sha256, seen_at, seen_at, run_id])
+    return bool(cur.fetchone()[0])
 
 
 def save_attachment(db: sqlite_utils.Database, report_id: int, *, url: str, link_text: str | None, sha256: str,

@@ -40,9 +40,15 @@ def test_first_crawl_finds_every_report_and_no_decoy(world):
     assert first.returncode == 0, first.stdout + first.stderr
     manifest = world["net"].manifest
     stored = {url: (agency, year, status) for url, agency, year, status in
-              q(world["db"], "SELECT url, agency, year, parse_status FROM reports")}
+              q(world["db"], "SELECT s.url, r.agency, r.year, r.parse_status FROM report_sightings s "
+                             "JOIN reports r ON r.id = s.report_id")}
     expected = {r["url"]: (r["agency"], r["year"], r["parse_status"]) for r in manifest["reports"]}
     assert stored == expected
+    # the same report published on two portals is one report seen twice, counted once
+    twice = q(world["db"], "SELECT r.agency, r.year, group_concat(s.portal_id) FROM reports r "
+                           "JOIN report_sightings s ON s.report_id = r.id GROUP BY r.id HAVING count(*) > 1")
+    assert [(a, y, sorted(p.split(","))) for a, y, p in twice] == [("上海市人民政府办公厅", 2019, ["demo_js", "demo_trs"])]
+    assert q(world["db"], "SELECT count(*) FROM report_overview WHERE agency = '上海市人民政府办公厅'")[0][0] == 1
     decoys = {d["url"] for d in manifest["decoys"]}
     assert not decoys & set(stored)
     # the decoy whose title looks like a report was fetched, read, and rejected by its content
