@@ -350,3 +350,67 @@ def m012_report_sightings(db: sqlite_utils.Database) -> None:
     db["report_sightings"].create_index(["portal_id"])
     db.execute("INSERT OR IGNORE INTO report_sightings SELECT id, portal_id, url, document_sha256, first_seen_at, "
                "last_seen_at, run_id FROM reports")
+
+
+@migrations()
+def m013_agencies(db: sqlite_utils.Database) -> None:
+    """Issuing bodies: `agencies` (a stable id per body, its level, its region from its own name,
+    its government), `agency_aliases` (other names of a renamed body), `reports.agency_id`;
+    the researcher views take a report's region from its body, not from the portal that
+    carried it (see pipelines/agencies.py)."""
+    from .store import assign_agency
+
+    db["agencies"].create({
+        "id": str, "name": str, "normalized": str, "level": str, "region_code": str, "province": str,
+        "parent_id": str, "first_seen_at": str,
+    }, pk="id")
+    db["agencies"].create_index(["region_code"])
+    db["agency_aliases"].create({"alias": str, "agency_id": str, "note": str}, pk="alias")
+    db["reports"].add_column("agency_id", str)
+    db["reports"].create_index(["agency_id", "year"])
+    for rid, agency, portal_id, seen in db.execute(
+            "SELECT id, agency, portal_id, first_seen_at FROM reports WHERE agency IS NOT NULL").fetchall():
+        db.execute("UPDATE reports SET agency_id = ? WHERE id = ?", [assign_agency(db, agency, portal_id, seen), rid])
+    for view in ("report_overview", "applicant_breakdown", "cells_long"):
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    region = "coalesce(a.region_code, p.region_code)"
+    db.execute(f"""
+        CREATE VIEW report_overview AS
+        SELECT r.id AS report_id, r.portal_id, p.name AS portal_name, coalesce(a.level, p.level) AS level,
+               coalesce(a.province, p.province) AS province,
+               CASE WHEN length({region}) = 6 THEN substr({region}, 1, 4) || '00' END AS city_code,
+               {region} AS region_code, r.agency, r.agency_id, r.year, r.published_at, r.format_version,
+               r.parse_status, r.version, r.is_latest, r.title, r.url, r.document_sha256 AS archived_copy,
+               t.applications_received, t.applications_carried_over, t.granted, t.partially_granted,
+               t.denied, t.unable, t.not_processed, t.other_processing, t.results_total,
+               t.carried_forward, t.admin_review_total, t.litigation_direct_total,
+               t.litigation_after_review_total, t.normative_docs_new_made, t.normative_docs_issued,
+               t.normative_docs_in_force, t.licensing_decisions, t.penalty_decisions,
+               t.coercion_decisions, t.fees_amount_wan_yuan, t.procurement_amount_wan_yuan,
+               r.identity_violations, r.cell_count, r.first_seen_at
+        FROM reports r
+        JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN agencies a ON a.id = r.agency_id
+        LEFT JOIN report_totals t ON t.report_id = r.id""")
+    db.execute(f"""
+        CREATE VIEW applicant_breakdown AS
+        SELECT ap.report_id, r.agency, r.agency_id, r.year, coalesce(a.province, p.province) AS province,
+               {region} AS region_code, coalesce(a.level, p.level) AS level, r.format_version, r.is_latest,
+               ap.applicant, k.label_zh AS applicant_zh, ap.new_received, ap.carried_over, ap.granted,
+               ap.partially_granted, ap.denied, ap.unable, ap.not_processed, ap.other_processing,
+               ap.results_total, ap.carried_forward
+        FROM report_applicants ap
+        JOIN reports r ON r.id = ap.report_id
+        JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN agencies a ON a.id = r.agency_id
+        LEFT JOIN cell_keys k ON k.key = 'applications.' || ap.applicant || '.new_received'""")
+    db.execute(f"""
+        CREATE VIEW cells_long AS
+        SELECT c.report_id, r.agency, r.agency_id, r.year, coalesce(a.province, p.province) AS province,
+               {region} AS region_code, coalesce(a.level, p.level) AS level,
+               r.format_version AS template, r.is_latest, c.key, c.table_name, c.row_key, c.column_key,
+               c.value, c.raw, c.status, c.unit
+        FROM report_cells c
+        JOIN reports r ON r.id = c.report_id
+        JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN agencies a ON a.id = r.agency_id""")

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from . import cjk
+from .agencies import describe
 from .db import transaction
+from .regions import province_of
 from .parser.labels import APPLICANTS, split_key
 from .parser.model import PARSER_VERSION, Report
 
@@ -83,6 +85,7 @@ def save_report(db: sqlite_utils.Database, *, portal_id: str, url: str, link_tit
     db.execute("UPDATE reports SET is_latest = 0 WHERE url = ?", [line_url])
     row = _report_row(report)
     row.update({
+        "agency_id": assign_agency(db, report.agency, portal_id, seen_at),
         "portal_id": portal_id, "url": line_url, "version": version, "link_title": link_title,
         "document_sha256": document_sha256, "content_hash": chash, "first_seen_at": seen_at,
         "last_seen_at": seen_at, "run_id": run_id, "is_latest": 1,
@@ -106,6 +109,33 @@ def _sighting(db, report_id: int, portal_id: str, url: str, document_sha256: str
     return bool(cur.fetchone()[0])
 
 
+def assign_agency(db: sqlite_utils.Database, name: str | None, portal_id: str | None, seen_at: str | None) -> str | None:
+    """The id of the body that issued a report, its `agencies` row (and its government's)
+    written if new. A name listed in `agency_aliases` is that body's (a renamed body)."""
+    if not name:
+        return None
+    hint = db.execute("SELECT region_code FROM portals WHERE id = ?", [portal_id]).fetchone() if portal_id else None
+    agency = describe(name, hint[0] if hint else None)
+    alias = db.execute("SELECT agency_id FROM agency_aliases WHERE alias = ?", [agency.normalized]).fetchone()
+    if alias:
+        return alias[0]
+    parent_id = None
+    if agency.parent_name:
+        parent = describe(agency.parent_name, agency.region_code)
+        parent_id = parent.id
+        _agency_row(db, parent, None, seen_at)
+    _agency_row(db, agency, parent_id, seen_at)
+    return agency.id
+
+
+def _agency_row(db, agency, parent_id: str | None, seen_at: str | None) -> None:
+    db.conn.execute(
+        "INSERT OR IGNORE INTO agencies (id, name, normalized, level, region_code, province, parent_id, first_seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [agency.id, agency.name, agency.normalized, agency.level, agency.region_code,
+         province_of(agency.region_code), parent_id, seen_at])
+
+
 def save_attachment(db: sqlite_utils.Database, report_id: int, *, url: str, link_text: str | None, sha256: str,
                     fmt: str, size: int, parsed: Report, fetched_at: str | None) -> None:
     """An attachment's row with what its own parse found (call inside the report's transaction)."""
@@ -120,6 +150,8 @@ def save_attachment(db: sqlite_utils.Database, report_id: int, *, url: str, link
 def replace_parse(db: sqlite_utils.Database, report_id: int, report: Report) -> None:
     """Swap in a new parse of an archived report (reparse): same row, new cells."""
     row = _report_row(report)
+    portal = db.execute("SELECT portal_id, first_seen_at FROM reports WHERE id = ?", [report_id]).fetchone()
+    row["agency_id"] = assign_agency(db, report.agency, *(portal or (None, None)))
     db.conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in row)} WHERE id = ?",
                     [*row.values(), report_id])
     for table in ("report_cells", "identity_checks", "report_totals", "report_applicants", "report_texts"):
