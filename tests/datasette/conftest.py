@@ -138,3 +138,9 @@ def metadata():
 
 def rows_of(payload) -> list[dict]:
     return payload if isinstance(payload, list) else json.loads(payload)
+
+
+@pytest.fixture(scope="module")
+def ds(sample_archive):
+    """Datasette over the sample archive, configured as `zfxxgk serve` configures it."""
+    return make_datasette(sample_archive)

@@ -7,12 +7,7 @@ import sqlite3
 
 import pytest
 
-from .conftest import FJ21_URL, FJ_URL, make_datasette
-
-
-@pytest.fixture(scope="module")
-def ds(sample_archive):
-    return make_datasette(sample_archive)
+from .conftest import FJ21_URL, FJ_URL
 
 
 def csp(response) -> set[str]:

@@ -24,11 +24,6 @@ from .conftest import make_datasette
 ROWS = "with recursive n(i) as (select 1 union all select i + 1 from n limit {}) "
 
 
-@pytest.fixture(scope="module")
-def ds(sample_archive):
-    return make_datasette(sample_archive)
-
-
 def plugin(name: str):
     return pm.get_plugin(f"{name}.py")
 
