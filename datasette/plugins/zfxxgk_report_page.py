@@ -102,8 +102,8 @@ async def report_page(datasette, request):
         "SELECT portal_id, url, document_sha256, first_seen_at, last_seen_at FROM report_sightings WHERE report_id = ? "
         "ORDER BY first_seen_at", [report_id])).rows]
     years = [dict(r) for r in (await db.execute(
-        "SELECT id, year, parse_status FROM reports WHERE agency_id = ? AND is_latest = 1 AND id != ? ORDER BY year",
-        [report["agency_id"], report_id])).rows] if report["agency_id"] else []
+        "SELECT id, year, parse_status FROM reports WHERE agency_id = ? AND is_latest = 1 AND year IS NOT ? "
+        "ORDER BY year", [report["agency_id"], report["year"]])).rows] if report["agency_id"] else []
     return Response.html(await datasette.render_template("report.html", {
         "report": report, "tables": layout(cells, report["document_sha256"], suspects), "violations": explained,
         "checks": len(checks), "versions": versions, "sightings": sightings, "years": years, "marks": MARKS,
