@@ -62,13 +62,14 @@ def test_real_samples_crawled_from_portals_keep_their_exact_cells(world):
     for r in world["net"].manifest["reports"]:
         if "sample" not in r:
             continue
-        (rid,) = q(world["db"], "SELECT id FROM reports WHERE url = ?", r["url"])[0]
+        (rid,) = q(world["db"], "SELECT report_id FROM report_sightings WHERE url = ?", r["url"])[0]
         cells = dict(q(world["db"], "SELECT key, value FROM report_cells WHERE report_id = ?", rid))
         assert cells == expected_cells(r["sample"]), r["url"]
 
 
 def test_department_reports_record_their_issuing_body(world):
-    rows = q(world["db"], "SELECT agency, year FROM reports WHERE portal_id = 'demo_hanweb' ORDER BY agency")
+    rows = q(world["db"], "SELECT r.agency, r.year FROM report_sightings s JOIN reports r ON r.id = s.report_id "
+                          "WHERE s.portal_id = 'demo_hanweb' ORDER BY r.agency")
     assert ("演示县教育局", 2022) in rows and ("演示县人民政府", 2022) in rows
 
 
@@ -123,7 +124,7 @@ def test_warc_keeps_bodies_as_sent_and_blobs_as_decoded(world):
         record = next(iter(ArchiveIterator(fh)))
         assert record.http_headers.get_header("Content-Encoding") == "gzip"
         raw = record.raw_stream.read()
-    (sha,) = q(world["db"], "SELECT document_sha256 FROM reports WHERE url = ?", url)[0]
+    (sha,) = q(world["db"], "SELECT document_sha256 FROM report_sightings WHERE url = ?", url)[0]
     blob = (world["archive"] / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha).read_bytes()
     assert gzip.decompress(raw) == blob
 
@@ -131,7 +132,7 @@ def test_warc_keeps_bodies_as_sent_and_blobs_as_decoded(world):
 def test_js_listing_rendered_only_where_needed(world):
     rendered = q(world["db"], "SELECT DISTINCT portal_id FROM fetches WHERE rendered = 1 AND run_id = 1")
     assert rendered == [("demo_js",)]
-    assert q(world["db"], "SELECT count(*) FROM reports WHERE portal_id = 'demo_js'")[0][0] == 3
+    assert q(world["db"], "SELECT count(*) FROM report_sightings WHERE portal_id = 'demo_js'")[0][0] == 3
 
 
 def test_attachments_archived_and_parsed_with_their_report(world):
@@ -145,7 +146,8 @@ def test_attachments_archived_and_parsed_with_their_report(world):
     # every cell pointing at the attachment's bytes
     page = [r for r in world["net"].manifest["reports"] if r["url"].endswith("t20240118_100004.htm")][0]
     (rid, cells_from), = q(world["db"], "SELECT r.id, (SELECT group_concat(DISTINCT coalesce(c.document_sha256, '-')) "
-                                        "FROM report_cells c WHERE c.report_id = r.id) FROM reports r WHERE url = ?",
+                                        "FROM report_cells c WHERE c.report_id = r.id) FROM report_sightings s "
+                                        "JOIN reports r ON r.id = s.report_id WHERE s.url = ?",
                           page["url"])
     if parsed.cells:
         assert cells_from == hashlib.sha256(pdf).hexdigest()
@@ -175,7 +177,7 @@ def test_second_crawl_is_incremental(world):
     assert q(world["db"], "SELECT count(*) FROM fetches WHERE run_id = 2 AND kind = 'robots' AND status = 200")[0][0] == 0
     assert again[2] < first[2] * 0.05  # bytes
     assert q(world["db"], "SELECT count(*) FROM fetches WHERE run_id = 2 AND kind = 'report'")[0][0] == 0
-    assert q(world["db"], "SELECT count(*) FROM reports")[0][0] == len(world["net"].manifest["reports"])
+    assert q(world["db"], "SELECT count(*) FROM report_sightings")[0][0] == len(world["net"].manifest["reports"])
     assert "0 new reports" in second.stdout
 
 
@@ -196,7 +198,7 @@ def test_republished_report_becomes_a_new_version(world, tmp_path):
     assert [(v, latest) for v, latest, _ in versions] == [(1, 0), (2, 1)]
     assert versions[0][2] != versions[1][2]
     # the unchanged reports of that portal were re-checked (304) and not duplicated
-    assert q(world["db"], "SELECT count(*) FROM reports WHERE portal_id = 'demo_trs'")[0][0] == \
+    assert q(world["db"], "SELECT count(*) FROM report_sightings WHERE portal_id = 'demo_trs'")[0][0] == \
         sum(1 for r in net.manifest["reports"] if r["portal"] == "demo_trs") + 1
     (new_versions,) = q(world["db"], "SELECT new_versions FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
     assert new_versions == 1

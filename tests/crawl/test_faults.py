@@ -111,7 +111,7 @@ def events(world, portal: str | None = None) -> list[tuple]:
 
 def stored(world, portal: str) -> dict[str, int]:
     """url -> report id of the portal's stored reports."""
-    return dict(q(world["db"], "SELECT url, id FROM reports WHERE portal_id = ?", portal))
+    return dict(q(world["db"], "SELECT url, report_id FROM report_sightings WHERE portal_id = ?", portal))
 
 
 def cells(world, report_id: int) -> dict:
@@ -181,7 +181,7 @@ def test_portal_stored_exactly_its_reachable_reports(world, portal):
 
 
 def test_url_spellings_store_one_report(world):
-    rows = q(world["db"], "SELECT url, id FROM reports WHERE portal_id = 'url_spellings'")
+    rows = q(world["db"], "SELECT url, report_id FROM report_sightings WHERE portal_id = 'url_spellings'")
     assert len(rows) == 1, f"{len(rows)} reports stored for one report under 20 spellings: {[u for u, _ in rows]}"
     assert cells(world, rows[0][1]) == expected_cells("sh_govoffice_2019")
 

@@ -57,7 +57,7 @@ def test_sigkill_then_one_rerun_completes_everything(tmp_path, moment):
                                  "--log-level", "ERROR"], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if moment == "reports_stored":
-            wait_for(lambda: _count(db, "SELECT count(*) FROM reports") >= 3, timeout=120)
+            wait_for(lambda: _count(db, "SELECT count(*) FROM report_sightings") >= 3, timeout=120)
         elif moment == "responses_recorded":
             wait_for(lambda: _count(db, "SELECT count(*) FROM fetches") >= 12, timeout=120)
         else:
@@ -71,11 +71,11 @@ def test_sigkill_then_one_rerun_completes_everything(tmp_path, moment):
         # nothing of the killed run is left running (a pool worker would otherwise wait forever)
         wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in helpers),
                  timeout=15)
-        stored_before = _count(db, "SELECT count(*) FROM reports")
+        stored_before = _count(db, "SELECT count(*) FROM report_sightings")
         assert stored_before < len(net.manifest["reports"])  # really mid-run
         if moment == "attachment_in_flight":
             # the report whose attachment was in flight is not stored without it
-            assert _count(db, "SELECT count(*) FROM reports WHERE url LIKE '%t20240118_100004.htm'") == 0
+            assert _count(db, "SELECT count(*) FROM report_sightings WHERE url LIKE '%t20240118_100004.htm'") == 0
 
         rerun = crawl(net, db, archive)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
@@ -83,10 +83,11 @@ def test_sigkill_then_one_rerun_completes_everything(tmp_path, moment):
         conn = sqlite3.connect(db)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        urls = [u for (u,) in conn.execute("SELECT url FROM reports")]
+        urls = [u for (u,) in conn.execute("SELECT url FROM report_sightings")]
         assert sorted(urls) == sorted(r["url"] for r in net.manifest["reports"])  # each exactly once
         attachments = dict(conn.execute(
-            "SELECT r.url, count(a.id) FROM reports r LEFT JOIN attachments a ON a.report_id = r.id GROUP BY r.id"))
+            "SELECT s.url, count(a.id) FROM report_sightings s LEFT JOIN attachments a ON a.report_id = s.report_id "
+            "GROUP BY s.url"))
         assert attachments == {r["url"]: r.get("attachments", 0) for r in net.manifest["reports"]}
         assert conn.execute("SELECT count(*) FROM attachments a LEFT JOIN documents d ON d.sha256 = a.sha256 "
                             "WHERE d.sha256 IS NULL").fetchone()[0] == 0

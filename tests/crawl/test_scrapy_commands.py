@@ -33,7 +33,7 @@ def test_scrapy_crawl_archives_the_chosen_portals(tmp_path):
         assert "Remote control" not in out.stderr and "Telnet console" not in out.stderr
         assert "scrapy.extensions.remote_control.RemoteControl" not in out.stderr
         conn = sqlite3.connect(db)
-        found = dict(conn.execute("SELECT portal_id, count(*) FROM reports GROUP BY portal_id"))
+        found = dict(conn.execute("SELECT portal_id, count(*) FROM report_sightings GROUP BY portal_id"))
         expected = {p: sum(1 for r in net.manifest["reports"] if r["portal"] == p) for p in ("demo_trs", "demo_hanweb")}
         assert found == expected
         assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("ok",)]

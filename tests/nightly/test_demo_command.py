@@ -37,7 +37,7 @@ def _free_ports(n: int) -> int:
 
 
 def _reports(port: int, timeout: float = 2):
-    url = f"http://127.0.0.1:{port}/zfxxgk.json?sql=select+count(*)+as+n+from+reports&_shape=array"
+    url = f"http://127.0.0.1:{port}/zfxxgk.json?sql=select+count(*)+as+n+from+report_sightings&_shape=array"
     try:
         return json.loads(urllib.request.urlopen(url, timeout=timeout).read())[0]["n"]
     except OSError:
