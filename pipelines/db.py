@@ -414,3 +414,38 @@ def m013_agencies(db: sqlite_utils.Database) -> None:
         JOIN reports r ON r.id = c.report_id
         JOIN portals p ON p.id = r.portal_id
         LEFT JOIN agencies a ON a.id = r.agency_id""")
+
+
+@migrations()
+def m014_chinese_views(db: sqlite_utils.Database) -> None:
+    """Views for reading in Chinese: 报告概览, 申请人分布, 单元格明细.
+
+    The English views stay for SQL users; these carry Chinese column names, the current version
+    of each report only, and the columns a reader looks at first (report_overview is 40 columns
+    wide), each cell with its label as the report prints it."""
+    db.execute("""
+        CREATE VIEW 报告概览 AS
+        SELECT report_id AS 报告编号, agency AS 报告主体, year AS 年度, province AS 省份, level AS 层级,
+               format_version AS 模板, parse_status AS 解析状态, applications_received AS 本年新收申请,
+               applications_carried_over AS 上年结转, granted AS 予以公开, partially_granted AS 部分公开,
+               denied AS 不予公开, unable AS 无法提供, not_processed AS 不予处理, other_processing AS 其他处理,
+               results_total AS 办理总计, carried_forward AS 结转下年度, admin_review_total AS 行政复议,
+               coalesce(litigation_direct_total, 0) + coalesce(litigation_after_review_total, 0) AS 行政诉讼,
+               identity_violations AS 勾稽不符, published_at AS 发布日期, url AS 原文链接
+        FROM report_overview WHERE is_latest = 1""")
+    db.execute("""
+        CREATE VIEW 申请人分布 AS
+        SELECT report_id AS 报告编号, agency AS 报告主体, year AS 年度, province AS 省份,
+               coalesce(applicant_zh, applicant) AS 申请人, new_received AS 本年新收, carried_over AS 上年结转,
+               granted AS 予以公开, partially_granted AS 部分公开, denied AS 不予公开, unable AS 无法提供,
+               not_processed AS 不予处理, other_processing AS 其他处理, results_total AS 办理总计,
+               carried_forward AS 结转下年度
+        FROM applicant_breakdown WHERE is_latest = 1""")
+    db.execute("""
+        CREATE VIEW 单元格明细 AS
+        SELECT c.report_id AS 报告编号, r.agency AS 报告主体, r.year AS 年度, k.label_zh AS 项目, c.value AS 数值,
+               c.raw AS 原文, c.status AS 状态, coalesce(c.unit, k.unit) AS 单位, c.origin AS 位置, c.key AS 键
+        FROM report_cells c
+        JOIN reports r ON r.id = c.report_id
+        LEFT JOIN cell_keys k ON k.key = c.key
+        WHERE r.is_latest = 1""")

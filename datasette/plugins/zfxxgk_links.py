@@ -12,7 +12,7 @@ def render_cell(value, column, table, database):
         return None
     if isinstance(value, dict):  # a foreign key Datasette expanded: {"value": 1, "label": ...}
         value = value.get("value")
-    if column == "report_id" and isinstance(value, int):
+    if column in ("report_id", "报告编号") and isinstance(value, int):
         return Markup(f'<a href="/-/report/{value}" title="报告页 · the report as printed">{value}</a>')
     if (column == "agency_id" or (table == "agencies" and column == "parent_id")) and isinstance(value, str):
         return Markup(f'<a href="/zfxxgk/agencies/{escape(value)}">{escape(value)}</a>')

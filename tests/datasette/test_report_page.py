@@ -4,6 +4,7 @@ were read, identity violations explained, links to versions, sightings and other
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from tests.conftest import expected_cells
 
@@ -47,3 +48,18 @@ async def test_report_ids_link_to_the_report_page_everywhere(ds, sample_archive)
 async def test_every_page_links_the_about_page(ds):
     for path in ("/", "/zfxxgk", "/zfxxgk/report_overview", "/zfxxgk/applications_by_region_year?province="):
         assert '<a href="/about">关于本档案 · About this archive</a>' in (await ds.client.get(path)).text, path
+
+
+async def test_chinese_labels_are_what_a_reader_sees_first(ds, sample_archive):
+    home = (await ds.client.get("/")).text
+    first_link = re.search(r'<a href="(/zfxxgk/[^"]+)"', home.split("</h1>", 1)[1]).group(1)
+    assert first_link.endswith("报告概览")  # the first link on the home page
+    page = await ds.client.get(ds.urls.table("zfxxgk", "报告概览", format="json") + "?_shape=objects")
+    rows = page.json()["rows"]
+    assert rows and list(rows[0])[:4] == ["报告编号", "报告主体", "年度", "省份"]
+    assert {r["报告主体"] for r in rows} >= {"上海市人民政府办公厅", "莆田市城市管理局"}
+    html = (await ds.client.get(quote("/zfxxgk/报告概览"), follow_redirects=True)).text  # as the home page links it
+    assert re.search(r'<a href="/-/report/\d+"', html)  # ids lead to the report page
+    cells = (await ds.client.get(ds.urls.table("zfxxgk", "单元格明细", format="json") + "?_shape=objects&"
+                                 + quote("键") + "=applications.total.new_received")).json()
+    assert {c["项目"] for c in cells["rows"]} == {"三、依申请公开 一、本年新收政府信息公开申请数量·总计"}
