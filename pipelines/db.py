@@ -198,10 +198,14 @@ def m003_search(db: sqlite_utils.Database) -> None:
 
 
 def ensure_portals(db: sqlite_utils.Database, portals: list[dict], now: str) -> None:
-    """Upsert the registry rows (the registry CSV is the source of truth for them)."""
+    """Upsert the registry rows (the registry CSV is the source of truth for them), each with the
+    id of the government body the portal is (its name), for the coverage view."""
+    from .agencies import agency_id, normalize
+
     for p in portals:
         row = {k: p.get(k) for k in ("id", "name", "level", "region_code", "province", "start_url",
                                       "render", "cms", "url_status", "notes")}
+        row["agency_id"] = agency_id(normalize(p.get("name") or ""))
         row["updated_at"] = now
         if db["portals"].count_where("id = ?", [p["id"]]):
             db["portals"].update(p["id"], row)
@@ -449,3 +453,46 @@ def m014_chinese_views(db: sqlite_utils.Database) -> None:
         JOIN reports r ON r.id = c.report_id
         LEFT JOIN cell_keys k ON k.key = c.key
         WHERE r.is_latest = 1""")
+
+
+@migrations()
+def m015_coverage_and_continuity(db: sqlite_utils.Database) -> None:
+    """Research views: who published what when, and whether the years join up.
+
+    `coverage`: every government body of the registry (a portal's own government, its
+    `portals.agency_id`) for every report year the archive holds: published or not, when, and
+    whether by the legal deadline (31 January of the next year, 条例 第五十条).
+    `continuity_checks`: beside I1-I6, the cross-year identity: 结转下年度继续办理 of year Y equals
+    上年结转 of year Y+1, per applicant column, for every body with both years archived.
+    """
+    from .agencies import agency_id, normalize
+
+    db["portals"].add_column("agency_id", str)
+    for pid, name in db.execute("SELECT id, name FROM portals").fetchall():
+        db.execute("UPDATE portals SET agency_id = ? WHERE id = ?", [agency_id(normalize(name or "")), pid])
+    db.execute("""
+        CREATE VIEW coverage AS
+        WITH RECURSIVE years(year) AS (
+            SELECT min(year) FROM reports WHERE year BETWEEN 2008 AND 2100
+            UNION ALL SELECT year + 1 FROM years WHERE year < (SELECT max(year) FROM reports WHERE year <= 2100))
+        SELECT p.id AS portal_id, p.name AS body, p.agency_id, p.province, p.region_code, p.level, y.year,
+               r.id AS report_id, r.published_at, r.first_seen_at,
+               CASE WHEN r.id IS NULL THEN 'missing'
+                    WHEN r.published_at IS NULL THEN 'published, date unknown'
+                    WHEN r.published_at <= printf('%04d-01-31', y.year + 1) THEN 'on_time'
+                    ELSE 'late' END AS status
+        FROM portals p CROSS JOIN years y
+        LEFT JOIN reports r ON r.id = (SELECT max(id) FROM reports q WHERE q.agency_id = p.agency_id
+                                       AND q.year = y.year AND q.is_latest = 1)""")
+    db.execute("""
+        CREATE VIEW continuity_checks AS
+        SELECT a.agency_id, a.agency, a.year, b.year AS next_year, a.id AS report_id, b.id AS next_report_id,
+               substr(ca.key, 14, length(ca.key) - 13 - length('.carried_forward')) AS applicant,
+               ca.value AS carried_forward, cb.value AS next_carried_over,
+               CASE WHEN ca.value IS NULL OR cb.value IS NULL THEN NULL ELSE ca.value = cb.value END AS ok
+        FROM reports a
+        JOIN reports b ON b.agency_id = a.agency_id AND b.year = a.year + 1 AND b.is_latest = 1
+        JOIN report_cells ca ON ca.report_id = a.id AND ca.key LIKE 'applications.%.carried_forward'
+        JOIN report_cells cb ON cb.report_id = b.id
+             AND cb.key = substr(ca.key, 1, length(ca.key) - length('carried_forward')) || 'carried_over'
+        WHERE a.is_latest = 1""")

@@ -247,3 +247,19 @@ async def test_csv_starts_with_a_utf8_bom_for_excel(ds):
         assert response.content[3:].decode("utf-8").splitlines()[0].split(",")[0] in ("report_id", "province")
     # not on anything else
     assert not (await ds.client.get("/zfxxgk/report_overview.json")).content.startswith(b"\xef\xbb\xbf")
+
+
+async def test_coverage_says_who_published_when_and_whether_on_time(ds):
+    rows = await get_rows(ds, "/zfxxgk/coverage.json?portal_id=zhumadian")
+    status = {r["year"]: (r["status"], r["published_at"]) for r in rows}
+    # 驻马店市人民政府's 2020 report is dated 2021-03-08: after the 31 January deadline
+    assert status[2020] == ("late", "2021-03-08")
+    assert {s for y, (s, _) in status.items() if y != 2020} == {"missing"}
+
+
+async def test_continuity_checks_join_the_years_per_applicant(ds):
+    rows = await get_rows(ds, "/zfxxgk/continuity_checks.json?agency=莆田市城市管理局")
+    got = {r["applicant"]: (r["carried_forward"], r["next_carried_over"], r["ok"]) for r in rows}
+    # 2021 carried 2 forward (natural persons); 2022 printed 0 carried over: a break, kept as printed
+    assert got["natural_person"] == (2, 0, 0) and got["total"] == (2, 0, 0)
+    assert got["legal.commercial"] == (0, 0, 1)
