@@ -46,6 +46,9 @@ async def test_outcomes_for_one_body_over_the_years(ds):
     rows = await get_rows(ds, "/zfxxgk/outcomes_for_body.json?agency=莆田市城市管理局")
     assert [(r["year"], r["results_total"], r["granted"], r["granted_pct"], r["unable"]) for r in rows] == [
         (2021, 8, 4, 50.0, 4), (2022, 8, 4, 50.0, 4)]
+    # an empty form lists the bodies and their years instead of "0 results"
+    bodies = {r["agency"]: r["year"] for r in await get_rows(ds, "/zfxxgk/outcomes_for_body.json?agency=")}
+    assert bodies["莆田市城市管理局"] == "2021 2022" and bodies["驻马店市人民政府"] == "2020"
 
 
 async def test_identity_violations(ds, sample_archive):
