@@ -9,6 +9,7 @@ renamed over the published file - an atomic step. A Datasette serving the publis
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sqlite3
@@ -94,4 +95,50 @@ def publish(db: Path, published: Path) -> Published:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    write_exports(published, published.parent / "exports")
     return Published(published, reports, published.stat().st_size)
+
+
+# Bulk downloads built with each published copy: the current version of every report, and every
+# cell of them (gzipped: millions of rows). UTF-8 with a BOM, so Excel reads the Chinese.
+EXPORTS = {
+    "reports.csv": "SELECT * FROM report_overview WHERE is_latest = 1 ORDER BY report_id",
+    "cells.csv.gz": "SELECT * FROM cells_long WHERE is_latest = 1 ORDER BY report_id, key",
+}
+
+
+def write_exports(published: Path, folder: Path) -> dict[str, int]:
+    """CSV files of the published copy, each written beside its final name and renamed into place
+    (a download under way keeps reading the previous file). Returns rows per file."""
+    import csv
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(f"file:{published}?immutable=1", uri=True)
+    counts = {}
+    try:
+        for name, sql in EXPORTS.items():
+            tmp = folder / f".{name}.tmp"
+            raw = open(tmp, "wb")
+            out = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if name.endswith(".gz") else raw
+            try:
+                out.write("\ufeff".encode("utf-8"))
+                text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+                cur = conn.execute(sql)
+                writer = csv.writer(text)
+                writer.writerow([d[0] for d in cur.description])
+                n = 0
+                for rows in iter(lambda: cur.fetchmany(10_000), []):
+                    writer.writerows(rows)
+                    n += len(rows)
+                text.flush()
+                text.detach()
+            finally:
+                if out is not raw:
+                    out.close()
+                raw.close()
+            os.replace(tmp, folder / name)
+            counts[name] = n
+    finally:
+        conn.close()
+    return counts

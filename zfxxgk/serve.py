@@ -22,7 +22,8 @@ SETTINGS = {
     "suggest_facets": "off",
     "default_page_size": 50,
     "num_sql_threads": 4,
-    "allow_download": "off",
+    # the published copy is immutable and checked: offered whole (Datasette offers only immutable ones)
+    "allow_download": "on",
     "max_csv_mb": 100,
 }
 
@@ -52,8 +53,9 @@ def served_path(db: Path) -> Path:
 
 
 def datasette_args(db: Path, *, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False,
-                   inspect_file: Path | None = None) -> list[str]:
-    args = [sys.executable, "-m", "datasette", "serve",
+                   inspect_file: Path | None = None, exports: Path | None = None) -> list[str]:
+    # -P: the working directory is not put on sys.path (nothing there can shadow a module)
+    args = [sys.executable, "-P", "-m", "datasette", "serve",
             *(["--immutable", str(db)] if immutable else [str(db)]),
             "--metadata", str(CONFIG_DIR / "metadata.yml"),
             "--plugins-dir", str(CONFIG_DIR / "plugins"),
@@ -61,6 +63,8 @@ def datasette_args(db: Path, *, host: str = "127.0.0.1", port: int = 8001, immut
             "--host", host, "--port", str(port)]
     if inspect_file and inspect_file.exists():
         args += ["--inspect-file", str(inspect_file)]
+    if exports and exports.is_dir():  # the bulk CSV files publishing writes beside the copy
+        args += ["--static", f"exports:{exports}"]
     for k, v in SETTINGS.items():
         args += ["--setting", k, str(v)]
     return args
@@ -103,10 +107,11 @@ def serve_datasette(*, db: Path, archive: Path, host: str, port: int, immutable:
     """
     from zfxxgk.pipelines.db import ensure_schema, open_db
 
+    exports = Path(db).resolve().parent / "exports"
     db = served_path(db)
     if not immutable:  # a published copy was migrated before it was published, and is never written
         ensure_schema(open_db(db))
-    args = datasette_args(db, host=host, port=port, immutable=immutable)
+    args = datasette_args(db, host=host, port=port, immutable=immutable, exports=exports)
     print(f"serving {db} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     if replace_process:
         os.execve(args[0], args, datasette_env(archive))

@@ -10,8 +10,9 @@ own). 100 MB is also Datasette's max_csv_mb, which cuts CSV streams the same way
   sent its 200 and its first rows; past MAX_BYTES or MAX_SECONDS it ends with a last line
   saying it was cut and why, as Datasette's own max_csv_mb does, and the page queries stop.
 
-Archived copies (/-/archive/) are files read from disk, as large as the crawl stored them,
-not an answer a query can inflate: they are left alone.
+Archived copies (/-/archive/), the bulk CSV files (/exports/) and the download of the whole
+published copy (/zfxxgk.db) are files read from disk, as large as they are, not an answer a
+query can inflate: they are left alone.
 """
 
 import json
@@ -21,7 +22,7 @@ from datasette import hookimpl
 
 MAX_BYTES = 100 * 1024 * 1024
 MAX_SECONDS = 120.0
-EXEMPT = ("/-/archive/",)
+EXEMPT = ("/-/archive/", "/exports/", "/zfxxgk.db")
 ADVICE = "filter the rows (e.g. ?year=2022), select fewer columns (_col=, _nocol=) or use a smaller _size"
 
 

@@ -1,0 +1,64 @@
+"""Bulk data: the published copy downloadable whole, and CSV exports of reports and cells
+built with it (UTF-8 with a BOM), served by a real `zfxxgk serve --immutable`."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, wait_for
+from tests.datasette.test_serve_process import _free_port
+from zfxxgk.publish import publish
+
+pytestmark = pytest.mark.slow
+
+
+def _rows(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the mark
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
+
+
+def test_published_copy_and_exports_download_whole(sample_archive, tmp_path):
+    published = tmp_path / "published" / "zfxxgk.db"
+    publish(sample_archive["db"], published)
+    conn = sqlite3.connect(published)
+    latest = conn.execute("SELECT count(*) FROM report_overview WHERE is_latest = 1").fetchone()[0]
+    cells = conn.execute("SELECT count(*) FROM cells_long WHERE is_latest = 1").fetchone()[0]
+    conn.close()
+    exports = published.parent / "exports"
+    reports = _rows((exports / "reports.csv").read_bytes())
+    assert reports[0][:3] == ["report_id", "portal_id", "portal_name"] and len(reports) - 1 == latest
+    assert "上海市人民政府办公厅" in {r[reports[0].index("agency")] for r in reports[1:]}
+    all_cells = _rows(gzip.decompress((exports / "cells.csv.gz").read_bytes()))
+    assert len(all_cells) - 1 == cells > 0
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(published), "--archive",
+                             str(sample_archive["archive"]), "--port", str(port), "--immutable"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path: str) -> bytes | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+                return r.read()
+        except OSError:
+            return None
+
+    try:
+        wait_for(lambda: get("/-/versions.json") is not None or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None
+        assert get("/zfxxgk.db") == published.read_bytes()  # the whole checked copy
+        assert get("/exports/reports.csv") == (exports / "reports.csv").read_bytes()  # one BOM, not two
+        assert get("/exports/cells.csv.gz") == (exports / "cells.csv.gz").read_bytes()
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
