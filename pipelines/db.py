@@ -89,6 +89,33 @@ def transaction(db: sqlite_utils.Database):
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     migrations.apply(db)
+    refresh_vocabulary(db)
+
+
+def refresh_vocabulary(db: sqlite_utils.Database) -> None:
+    """`cell_keys` and `identity_definitions` as the vocabulary in pipelines/keys.py says now.
+
+    Written again whenever that vocabulary changes (its hash is kept in `_vocabulary`), not
+    frozen in the migration that first created them; a database already current costs one read.
+    """
+    import hashlib
+    import json
+
+    from .keys import all_keys, identity_rows
+
+    tables = {"cell_keys": (all_keys(), "key"), "identity_definitions": (identity_rows(), "identity")}
+    digest = hashlib.sha256(json.dumps({t: rows for t, (rows, _) in tables.items()}, ensure_ascii=False,
+                                       sort_keys=True).encode()).hexdigest()
+    if db["_vocabulary"].exists() and db.execute("SELECT digest FROM _vocabulary").fetchone() == (digest,):
+        return
+    with transaction(db):
+        for table, (rows, pk) in tables.items():
+            if db[table].exists():
+                db.execute(f"DELETE FROM [{table}]")
+            db[table].insert_all(rows, pk=pk, replace=True)
+        db.execute("CREATE TABLE IF NOT EXISTS _vocabulary (digest TEXT)")
+        db.execute("DELETE FROM _vocabulary")
+        db.execute("INSERT INTO _vocabulary (digest) VALUES (?)", [digest])
 
 
 @migrations()

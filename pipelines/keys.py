@@ -83,6 +83,28 @@ T4_OUTCOMES = {"upheld": ("结果维持", "upheld"), "corrected": ("结果纠正
                "total": ("总计", "total")}
 
 
+# The accounting identities (spec section 4), named and explained for readers; the equations
+# themselves are pipelines/parser/identities.py.
+IDENTITIES = {
+    "I1": ("新收 + 上年结转 = 办理总计 + 结转下年度", "new + carried over = handled + carried forward",
+           "本年新收 + 上年结转 = 本年办理总计（七）+ 结转下年度继续办理，每一申请人列 · per applicant column"),
+    "I2": ("总计列 = 各类申请人之和", "total column = sum of the applicant columns",
+           "每一行的总计 = 自然人 + 五类法人或其他组织 · each row's total = the six applicant columns"),
+    "I3": ("（七）总计 = 各项办理结果之和", "total handled = sum of the result rows",
+           "（七）总计 = （一）至（六）各项之和，每一申请人列 · the result rows (一) to (六), per column"),
+    "I4": ("行政复议：总计 = 各项结果之和", "administrative review: total = its outcomes",
+           "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 · upheld + corrected + other + pending"),
+    "I5": ("行政诉讼（未经复议直接起诉）：总计 = 各项结果之和", "litigation without prior review: total = its outcomes",
+           "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 · upheld + corrected + other + pending"),
+    "I6": ("行政诉讼（复议后起诉）：总计 = 各项结果之和", "litigation after review: total = its outcomes",
+           "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 · upheld + corrected + other + pending"),
+}
+
+
+def identity_rows() -> list[dict]:
+    return [{"identity": i, "name_zh": zh, "name_en": en, "equation": eq} for i, (zh, en, eq) in IDENTITIES.items()]
+
+
 def all_keys() -> list[dict]:
     rows = []
     for row, fields in T2_KEYS:

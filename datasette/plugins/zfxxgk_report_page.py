@@ -15,19 +15,12 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from zfxxgk.pipelines.keys import APPLICANT_LABELS, T2_FIELDS, T2_KEYS, T2_ROWS, T3_ROW_LABELS, T4_BLOCKS, T4_OUTCOMES
+from zfxxgk.pipelines.keys import (APPLICANT_LABELS, IDENTITIES, T2_FIELDS, T2_KEYS, T2_ROWS, T3_ROW_LABELS,
+                                   T4_BLOCKS, T4_OUTCOMES)
 from zfxxgk.pipelines.parser.identities import equations
 from zfxxgk.pipelines.parser.labels import APPLICANTS
 
 DB = "zfxxgk"
-IDENTITIES = {
-    "I1": "本年新收 + 上年结转 = 本年办理总计（七）+ 结转下年度继续办理 · new + carried over = handled + carried forward",
-    "I2": "总计列 = 各类申请人之和 · the total column = the sum of the applicant columns",
-    "I3": "（七）总计 = 各项办理结果之和 · total handled = the sum of the result rows",
-    "I4": "行政复议：总计 = 维持 + 纠正 + 其他 + 尚未审结 · administrative review: total = its outcomes",
-    "I5": "行政诉讼（未经复议直接起诉）：总计 = 各项结果之和 · litigation without review: total = its outcomes",
-    "I6": "行政诉讼（复议后起诉）：总计 = 各项结果之和 · litigation after review: total = its outcomes",
-}
 MARKS = {"derived": "由勾稽关系推得 · placed by an identity", "ocr": "文字识别 · read by OCR",
          "blank": "空白 · printed blank", "na_marker": "无/不适用 · printed as — / 无",
          "text": "文字 · printed as text, not a number"}
@@ -94,7 +87,8 @@ async def report_page(datasette, request):
     for ident, column, lhs, rhs in equations(cells):
         if any(f["identity"] == ident and f["column_key"] == column for f in failed):
             suspects.update(lhs + rhs)
-    explained = [{**f, "text": IDENTITIES.get(f["identity"], f["identity"]),
+    explained = [{**f, "text": " · ".join(IDENTITIES[f["identity"]][:2]) + f" ({IDENTITIES[f['identity']][2]})"
+                  if f["identity"] in IDENTITIES else f["identity"],
                   "difference": None if f["lhs"] is None or f["rhs"] is None else f["lhs"] - f["rhs"]} for f in failed]
     versions = [dict(r) for r in (await db.execute(
         "SELECT id, version, is_latest, first_seen_at FROM reports WHERE url = ? ORDER BY version", [report["url"]])).rows]

@@ -28,7 +28,7 @@ async def test_identity_violations_are_highlighted_and_explained_with_both_sides
     rid = sample_archive["ids"]["fj_v2"]
     html = (await ds.client.get(f"/-/report/{rid}")).text
     assert "勾稽关系不符 · Identities that do not hold (1 of" in html
-    assert "行政复议：总计 = 维持 + 纠正 + 其他 + 尚未审结" in html
+    assert "行政复议：总计 = 各项结果之和 · administrative review: total = its outcomes" in html
     assert "左边 · left side <strong>3</strong>" in html and "右边 · right side <strong>0</strong>" in html
     assert html.count('class="number violation"') >= 2  # the cells of that identity
     other_years = re.findall(r'<a href="/-/report/(\d+)">(\d{4})</a>', html)
