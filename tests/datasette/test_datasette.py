@@ -3,6 +3,7 @@ archived copies, read-only limits, and metadata coverage."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -266,3 +267,18 @@ async def test_continuity_checks_join_the_years_per_applicant(ds):
     # 2021 carried 2 forward (natural persons); 2022 printed 0 carried over: a break, kept as printed
     assert got["natural_person"] == (2, 0, 0) and got["total"] == (2, 0, 0)
     assert got["legal.commercial"] == (0, 0, 1)
+
+
+async def test_research_dashboard_and_every_chart_query_with_and_without_filters(ds, metadata, sample_archive):
+    r = await ds.client.get("/-/dashboards/research")
+    assert r.status_code == 200 and "coverage-by-year" in r.text
+    conn = sqlite3.connect(sample_archive["db"])
+    for name, dashboard in metadata["plugins"]["datasette-dashboards"].items():
+        for chart_id, chart in dashboard["charts"].items():
+            unfiltered = re.sub(r"\[\[.*?\]\]", "", chart["query"], flags=re.S)
+            filtered = re.sub(r"\[\[(.*?)\]\]", r"\1", chart["query"], flags=re.S)
+            assert conn.execute(unfiltered).fetchall() is not None, f"{name}/{chart_id}"
+            conn.execute(filtered, {"year": 2020, "province": "河南省"}).fetchall()
+    late = conn.execute(re.sub(r"\[\[.*?\]\]", "", metadata["plugins"]["datasette-dashboards"]["research"]
+                               ["charts"]["late-bodies"]["query"], flags=re.S)).fetchall()
+    assert ("驻马店市人民政府", "2020", "late", "2021-03-08") in late
