@@ -60,6 +60,7 @@ def datasette_args(db: Path, *, host: str = "127.0.0.1", port: int = 8001, immut
             "--metadata", str(CONFIG_DIR / "metadata.yml"),
             "--plugins-dir", str(CONFIG_DIR / "plugins"),
             "--template-dir", str(CONFIG_DIR / "templates"),
+            "--static", f"assets:{CONFIG_DIR / 'static'}",
             "--host", host, "--port", str(port)]
     if inspect_file and inspect_file.exists():
         args += ["--inspect-file", str(inspect_file)]

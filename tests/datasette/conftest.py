@@ -119,7 +119,8 @@ def make_datasette(archive: dict, **settings):
     metadata = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
     merged = {k: (v if k not in ("suggest_facets", "allow_download") else v == "on") for k, v in SETTINGS.items()}
     return Datasette([str(archive["db"])], metadata=metadata, plugins_dir=str(CONFIG_DIR / "plugins"),
-                     template_dir=str(CONFIG_DIR / "templates"), settings={**merged, **settings})
+                     template_dir=str(CONFIG_DIR / "templates"), settings={**merged, **settings},
+                     static_mounts=[("assets", str(CONFIG_DIR / "static"))])
 
 
 @pytest.fixture(scope="session")

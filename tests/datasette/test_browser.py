@@ -33,9 +33,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    archive = build_archive(tmp_path_factory.mktemp("browser"))
+    """The sample archive published (a checked copy with its CSV exports), served as the nightly
+    cycle serves it: `zfxxgk serve --immutable`."""
+    from zfxxgk.publish import publish
+
+    base_dir = tmp_path_factory.mktemp("browser")
+    archive = build_archive(base_dir)
+    published = base_dir / "published" / "zfxxgk.db"
+    publish(archive["db"], published)
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(archive["db"]),
+    proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(published), "--immutable",
                              "--archive", str(archive["archive"]), "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
