@@ -1,4 +1,4 @@
-"""python -m zfxxgk.demo serve [--base-port N] [--out DIR] [--generated N]"""
+"""python -m zfxxgk.demo serve [--base-port N] [--out DIR] [--generated N | --discovery]"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .server import Network, serve_until_signalled
-from .sites import demo_sites
+from .sites import demo_sites, discovery_sites
 
 FIELDS = ["id", "name", "level", "region_code", "start_url", "render", "cms", "url_status",
           "seen_report_url", "notes"]
@@ -36,12 +36,16 @@ def main(argv=None) -> int:
     serve.add_argument("--generated", type=int, default=0,
                        help="serve this many generated portals instead of the demo set (benchmarks)")
     serve.add_argument("--reports-per-portal", type=int, default=5)
+    serve.add_argument("--discovery", action="store_true",
+                       help="the demo portals plus demo/variants.py's CMS variants, when that module exists")
     serve.add_argument("--latency-ms", type=float, default=0, help="delay every answer (a distant portal)")
     args = ap.parse_args(argv)
     if args.generated:
         from .generated import generated_sites
 
         sites = generated_sites(args.generated, args.reports_per_portal)
+    elif args.discovery:
+        sites = discovery_sites()
     else:
         sites = demo_sites()
     for site in sites:

@@ -5,8 +5,17 @@
     demo_hanweb  Hanweb JCMS column (<datastore> CDATA records + POST dataproxy.jsp groups)
     demo_js      a listing built by JavaScript from a JSON file (needs the browser)
     demo_gbk     an old GBK site: home page -> 政务公开 -> 政府信息公开 -> 年报, 下一页 paging
+    demo_jsapi   a report list filled by an external script from a JSON API (two pages, a
+                 JavaScript 下一页), on a column page full of header, nav and footer links
+    demo_dept    a city portal: home -> 政府信息公开 -> 部门信息公开 -> departments -> 某市财政局
+                 -> its 年报 column (2 reports of 某市财政局), beside the city's own column
+    demo_chain   a 12-page 下一页 chain with a report on page 1 and one on page 12
     demo_broken  answers every request with HTTP 500
     demo_down    nothing listens on its port
+
+Every site has a `home` path (its home page; the start URL of a crawl "from the home page") and
+every expected report a `column` (the listing that links it).
+`discovery_sites()` adds demo/variants.py's `variant_sites()` when that module exists.
 
 Real published reports from tests/samples are served as they are (the 莆田 page byte for
 byte); the other reports are generated from them by `reports.vary`, which keeps the
@@ -75,6 +84,19 @@ def _li(href: str, title: str, date: str) -> str:
 
 # -- TRS ----------------------------------------------------------------------------------------
 
+def _pdf_reading(pdf: bytes) -> tuple[str, str] | None:
+    """(agency, parse_status) the parser reads from a report PDF, or None when it cannot read PDFs."""
+    try:
+        from zfxxgk.pipelines.parser import parse_document
+
+        report = parse_document(pdf, url="http://demo.invalid/report.pdf", content_type="application/pdf")
+    except Exception:  # noqa: BLE001 - no PDF reader: archived unparsed
+        return None
+    if not report.is_report or report.parse_status != "ok" or not report.agency:
+        return None
+    return report.agency, report.parse_status
+
+
 def trs_site() -> Site:
     s = Site("demo_trs", "演示市人民政府（TRS）", "city", "350300", "/zwgk/zfxxgknb/index.htm", cms="trs",
              notes="demo: TRS WCM static column", gzip=True,
@@ -124,10 +146,14 @@ def trs_site() -> Site:
     s.add(col + "202003/t20200320_100014.htm", _chrome(items[10][1], "<p>全年地区生产总值增长。</p>"))
     sh_page = _sample("sh_govoffice_2019.html").decode("utf-8")
     s.add(col + "202001/t20200131_100001.htm", _chrome(items[11][1], sh_page.split("<body>", 1)[1].rsplit("</body>", 1)[0]))
+    # the PDF as the parser of the day reads it: a report of its own body (洪泽区人民政府) when it
+    # can read PDFs; otherwise archived unparsed, named by its link title
+    pdf_read = _pdf_reading(pdf)
     s.reports = [
-        {"path": col + "202401/t20240118_100004.htm", "agency": "演示市人民政府", "year": 2023, "parse_status": "no_tables",
-         "attachments": 1},
-        {"path": col + "202401/P020240119.pdf", "agency": "演示市财政局", "year": 2023, "parse_status": "unsupported_format"},
+        {"path": col + "202401/t20240118_100004.htm", "agency": "演示市人民政府", "year": 2023,
+         "parse_status": "ok" if pdf_read else "no_tables", "attachments": 1},
+        {"path": col + "202401/P020240119.pdf", "agency": pdf_read[0] if pdf_read else "演示市财政局", "year": 2023,
+         "parse_status": pdf_read[1] if pdf_read else "unsupported_format"},
         {"path": col + "202301/t20230113_1794760.htm", "agency": "莆田市城市管理局", "year": 2022, "parse_status": "ok",
          "sample": "fj_putian_ptcg_2022", "attachments": 1},
         {"path": col + "202201/t20220120_100002.htm", "agency": "演示市人民政府", "year": 2021, "parse_status": "ok"},
@@ -309,5 +335,204 @@ def down_site() -> Site:
                 notes="demo: a portal whose server does not answer")
 
 
+# -- discovery: chrome + JSON API, department sub-sites, long 下一页 chains ------------------------
+
+_CHROME_LINKS = [("/", "首页"), ("/zwgk/", "政务公开"), ("/zwdt/", "政务动态"), ("/zwdt/jryw/", "今日要闻"),
+                 ("/zwdt/bmdt/", "部门动态"), ("/zwdt/tzgg/", "通知公告"), ("/bsfw/", "办事服务"),
+                 ("/bsfw/grbs/", "个人办事"), ("/bsfw/frbs/", "法人办事"), ("/hdjl/", "互动交流"),
+                 ("/hdjl/szxx/", "市长信箱"), ("/hdjl/zxft/", "在线访谈"), ("/hdjl/myzj/", "民意征集"),
+                 ("/zjsq/", "走进本市"), ("/zjsq/sqgk/", "市情概况"), ("/zjsq/lsyg/", "历史沿革"),
+                 ("/ztzl/", "专题专栏"), ("/sjfb/", "数据发布"), ("/wzdt/", "网站地图"), ("/lxwm/", "联系我们"),
+                 ("/wzsm/", "网站声明"), ("/sybz/", "使用帮助"), ("/jgzn/", "机构职能"), ("/rsxx/", "人事信息")]
+
+
+def _portal_chrome(title: str, body: str, site: str, extra_head: str = "") -> str:
+    """A modern portal page: a header, a nav bar, a side column and a footer, 24+ links."""
+    e = html.escape
+    nav = "".join(f"<li><a href='{h}'>{t}</a></li>" for h, t in _CHROME_LINKS)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}_{e(site)}</title>{extra_head}"
+            f"<script src='/js/common.js'></script></head><body><div class='header'><p>{e(site)}</p>"
+            f"<ul class='nav'>{nav}</ul></div><div class='main'>{body}</div>"
+            f"<div class='footer'><a href='/wzdt/'>网站地图</a> <a href='/lxwm/'>联系我们</a> "
+            f"<a href='/wzsm/'>网站声明</a><p>主办：{e(site)} 网站标识码：3500000001</p></div></body></html>")
+
+
+def jsapi_site() -> Site:
+    s = Site("demo_jsapi", "演示新区管委会（JSON 接口列表）", "county", "330110", "/xxgk/nb/index.html",
+             notes="demo: report list filled by an external script from a JSON API, JavaScript 下一页")
+    name = "演示新区管理委员会"
+    fj, sh = _cells("fj_putian_ptcg_2022"), _cells("sh_govoffice_2019")
+    r2020, c2020 = _generated(name, 2020, "2019", sh, 51, "2021-01-27")
+    r2021, c2021 = _generated(name, 2021, "2021", fj, 52, "2022-01-27", carried_over=_forward(c2020))
+    r2022, _ = _generated(name, 2022, "2021", fj, 53, "2023-01-27", carried_over=_forward(c2021))
+    col = "/xxgk/nb/index.html"
+    items = [
+        ("/xxgk/nb/2023/0127/a3.html", f"{name}2022年政府信息公开工作年度报告", "2023-01-27", r2022),
+        ("/xxgk/nb/2023/0105/a9.html", "关于做好2022年度政府信息公开工作年度报告编制工作的通知", "2023-01-05",
+         _notice("关于做好2022年度政府信息公开工作年度报告编制工作的通知")),
+        ("/xxgk/nb/2022/0127/a2.html", f"{name}2021年政府信息公开工作年度报告", "2022-01-27", r2021),
+        ("/xxgk/nb/2021/0127/a1.html", f"{name}2020年政府信息公开工作年度报告", "2021-01-27", r2020),
+        ("/xxgk/nb/2021/0110/a8.html", f"{name}政府信息公开指南", "2021-01-10", "<p>略。</p>"),
+    ]
+    for path, title, date, body in items:
+        s.add(path, _chrome(title, body, site=name))
+    per = 3
+    chunks = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(chunks, 1):
+        s.add(f"/api/nb/list_{n}.json", json.dumps(
+            {"totalRecord": len(items), "pageCount": len(chunks), "page": n,
+             "data": [{"link": p, "name": t, "date": d} for p, t, d, _ in chunk]}, ensure_ascii=False),
+              "application/json; charset=utf-8")
+    s.add("/js/common.js", "window.SITE = {name: 'demo'};", "application/javascript")
+    s.add("/js/nblist.js", (
+        "(function () { var page = 1, pages = 1;"
+        "function load(n) { return fetch('/api/nb/list_' + n + '.json').then(function (r) { return r.json(); })"
+        ".then(function (d) { page = d.page; pages = d.pageCount; var ul = document.getElementById('nblist');"
+        "ul.innerHTML = ''; d.data.forEach(function (it) { var li = document.createElement('li');"
+        "var a = document.createElement('a'); a.href = it.link; a.textContent = it.name; li.appendChild(a);"
+        "var sp = document.createElement('span'); sp.textContent = it.date; li.appendChild(sp); ul.appendChild(li); });"
+        "document.getElementById('pageinfo').textContent = page + '/' + pages;"
+        "document.getElementById('next').className = page >= pages ? 'next disabled' : 'next'; }); }"
+        "document.getElementById('next').addEventListener('click', function (e) { e.preventDefault();"
+        "if (page < pages) { load(page + 1); } });"
+        "load(1); })();"), "application/javascript")
+    body = ("<div class='crumb'><a href='/'>首页</a> &gt; <a href='/xxgk/'>政府信息公开</a> &gt; 政府信息公开年报</div>"
+            "<h2>政府信息公开年报</h2><ul id='nblist'></ul>"
+            f"<div class='pager'>共{len(items)}条 <span id='pageinfo'></span> "
+            "<a href='javascript:void(0)' id='next' class='next'>下一页</a></div>"
+            "<script src='/js/nblist.js'></script>")
+    s.add(col, _portal_chrome("政府信息公开年报", body, name))
+    s.add("/", _portal_chrome(name, "<p>欢迎</p><a href='/xxgk/'>政府信息公开</a>", name))
+    s.add("/xxgk/", _portal_chrome("政府信息公开", "<a href='/xxgk/zn.html'>政府信息公开指南</a>"
+                                                 f"<a href='{col}'>政府信息公开年报</a>", name))
+    s.add("/zwgk/", _portal_chrome("政务公开", "<a href='/xxgk/'>政府信息公开</a>", name))
+    s.home = "/"
+    s.reports = [{"path": items[i][0], "agency": name, "year": y, "parse_status": "ok", "column": col}
+                 for i, y in ((0, 2022), (2, 2021), (3, 2020))]
+    s.decoys = [items[1][0], items[4][0]]
+    return s
+
+
+def dept_site() -> Site:
+    city = "某市人民政府"
+    s = Site("demo_dept", "某市人民政府门户网站（部门子站）", "city", "350500", "/index.html",
+             notes="demo: 政府信息公开 -> 部门信息公开 -> departments -> 某市财政局 -> 年报")
+    fj, sh = _cells("fj_putian_ptcg_2022"), _cells("sh_govoffice_2019")
+    rcity, _ = _generated(city, 2022, "2021", fj, 61, "2023-01-20")
+    c1, cc1 = _generated("某市财政局", 2021, "2021", fj, 62, "2022-01-25")
+    c2, _ = _generated("某市财政局", 2022, "2021", fj, 63, "2023-01-25", carried_over=_forward(cc1))
+    page = lambda title, body: _chrome(title, body, site=city)  # noqa: E731
+    s.add("/index.html", page(city, "<a href='/zwgk/xxgk/index.html'>政府信息公开</a><a href='/bsfw/'>办事服务</a>"))
+    s.add("/zwgk/", page("政务公开", "<a href='/zwgk/xxgk/index.html'>政府信息公开</a>"))
+    s.add("/zwgk/xxgk/index.html", page("政府信息公开", (
+        "<a href='/zwgk/xxgk/zn.html'>政府信息公开指南</a><a href='/zwgk/xxgk/nb/index.html'>政府信息公开年报</a>"
+        "<a href='/zwgk/bmxxgk/index.html'>部门信息公开</a>")))
+    s.add("/zwgk/xxgk/zn.html", page("政府信息公开指南", "<p>略。</p>"))
+    city_col = "/zwgk/xxgk/nb/index.html"
+    s.add(city_col, page("政府信息公开年报", "<ul>" + _li("/zwgk/xxgk/nb/2023/c1.html",
+                                                         f"{city}2022年政府信息公开工作年度报告", "2023-01-20") + "</ul>"))
+    s.add("/zwgk/xxgk/nb/2023/c1.html", page(f"{city}2022年政府信息公开工作年度报告", rcity))
+    depts = [("/bm/czj/index.html", "某市财政局"), ("/bm/jyj/index.html", "某市教育局"),
+             ("/bm/gaj/index.html", "某市公安局"), ("/bm/wjw/index.html", "某市卫生健康委员会")]
+    s.add("/zwgk/bmxxgk/index.html", page("部门信息公开", "<ul>" + "".join(
+        f"<li><a href='{h}'>{t}</a></li>" for h, t in depts) + "</ul>"))
+    for h, t in depts[1:]:
+        s.add(h, page(t, "<a href='" + h.replace("index.html", "tzgg.html") + "'>通知公告</a>"))
+        s.add(h.replace("index.html", "tzgg.html"), page("通知公告", "<p>暂无</p>"))
+    s.add("/bm/czj/index.html", page("某市财政局", "<a href='/bm/czj/zn.html'>政府信息公开指南</a>"
+                                                 "<a href='/bm/czj/nb/index.html'>政府信息公开年报</a>"))
+    s.add("/bm/czj/zn.html", page("某市财政局政府信息公开指南", "<p>略。</p>"))
+    dept_col = "/bm/czj/nb/index.html"
+    s.add(dept_col, page("某市财政局政府信息公开年报", "<ul>" + "".join([
+        _li("/bm/czj/nb/2023/f2.html", "某市财政局2022年政府信息公开工作年度报告", "2023-01-25"),
+        _li("/bm/czj/nb/2022/tz.html", "关于报送2021年度政府信息公开工作年度报告的通知", "2022-01-05"),
+        _li("/bm/czj/nb/2022/f1.html", "某市财政局2021年政府信息公开工作年度报告", "2022-01-25")]) + "</ul>"))
+    s.add("/bm/czj/nb/2023/f2.html", page("某市财政局2022年政府信息公开工作年度报告", c2))
+    s.add("/bm/czj/nb/2022/f1.html", page("某市财政局2021年政府信息公开工作年度报告", c1))
+    s.add("/bm/czj/nb/2022/tz.html", page("通知", _notice("关于报送2021年度政府信息公开工作年度报告的通知")))
+    s.home = "/index.html"
+    s.reports = [
+        {"path": "/zwgk/xxgk/nb/2023/c1.html", "agency": city, "year": 2022, "parse_status": "ok", "column": city_col},
+        {"path": "/bm/czj/nb/2023/f2.html", "agency": "某市财政局", "year": 2022, "parse_status": "ok",
+         "column": dept_col, "department": "某市财政局"},
+        {"path": "/bm/czj/nb/2022/f1.html", "agency": "某市财政局", "year": 2021, "parse_status": "ok",
+         "column": dept_col, "department": "某市财政局"},
+    ]
+    s.decoys = ["/bm/czj/nb/2022/tz.html", "/zwgk/xxgk/zn.html", "/bm/czj/zn.html"]
+    return s
+
+
+CHAIN_PAGES = 12
+
+
+def chain_site() -> Site:
+    name = "演示乡人民政府"
+    s = Site("demo_chain", "演示乡人民政府（12 页下一页）", "town", "130639", "/xxgk/nb/list_1.html",
+             notes=f"demo: a {CHAIN_PAGES}-page 下一页 chain, a report on page 1 and one on page {CHAIN_PAGES}")
+    fj, sh = _cells("fj_putian_ptcg_2022"), _cells("sh_govoffice_2019")
+    r_new, _ = _generated(name, 2022, "2021", fj, 71, "2023-01-18")
+    r_old, _ = _generated(name, 2019, "2019", sh, 72, "2020-01-18")
+    page = lambda title, body: _chrome(title, body, site=name)  # noqa: E731
+    for n in range(1, CHAIN_PAGES + 1):
+        items = [_li(f"/xxgk/nb/n{n}_{i}.html", f"{name}关于第{n}批第{i}项政务信息的说明", f"2022-{n:02d}-01")
+                 for i in range(2)]
+        if n == 1:
+            items.insert(0, _li("/xxgk/nb/2023/r2022.html", f"{name}2022年政府信息公开工作年度报告", "2023-01-18"))
+        if n == CHAIN_PAGES:
+            items.append(_li("/xxgk/nb/2020/r2019.html", f"{name}2019年政府信息公开工作年度报告", "2020-01-18"))
+        pager = "" if n == 1 else f"<a href='list_{n - 1}.html'>上一页</a> "
+        pager += f"<a href='list_{n + 1}.html'>下一页</a>" if n < CHAIN_PAGES else ""
+        s.add(f"/xxgk/nb/list_{n}.html", page("政府信息公开年报", f"<ul>{''.join(items)}</ul><div class='pg'>{pager}</div>"))
+        for i in range(2):
+            s.add(f"/xxgk/nb/n{n}_{i}.html", page("说明", "<p>略。</p>"))
+    s.add("/xxgk/nb/2023/r2022.html", page(f"{name}2022年政府信息公开工作年度报告", r_new))
+    s.add("/xxgk/nb/2020/r2019.html", page(f"{name}2019年政府信息公开工作年度报告", r_old))
+    s.add("/index.html", page(name, "<a href='/xxgk/index.html'>政府信息公开</a>"))
+    s.add("/xxgk/index.html", page("政府信息公开", "<a href='/xxgk/nb/list_1.html'>政府信息公开年报</a>"))
+    s.add("/zwgk/", page("政务公开", "<a href='/xxgk/index.html'>政府信息公开</a>"))
+    s.home = "/index.html"
+    col = "/xxgk/nb/list_1.html"
+    s.reports = [{"path": "/xxgk/nb/2023/r2022.html", "agency": name, "year": 2022, "parse_status": "ok", "column": col},
+                 {"path": "/xxgk/nb/2020/r2019.html", "agency": name, "year": 2019, "parse_status": "ok", "column": col}]
+    return s
+
+
+def _with_homes(sites: list[Site]) -> list[Site]:
+    """Home pages for the column-started sites (a crawl from the home page walks down to the
+    column), and each expected report's column."""
+    for s in sites:
+        if s.id in ("demo_trs", "demo_hanweb") and "/" not in s.pages:
+            site = "演示县人民政府" if s.id == "demo_hanweb" else "演示市人民政府门户网站"
+            s.add("/", _chrome(site, f"<p>欢迎访问</p><a href='{s.start_path}'>政府信息公开年报</a>", site=site))
+            s.add("/zwgk/", _chrome("政务公开", f"<a href='{s.start_path}'>政府信息公开年报</a>", site=site))
+            s.home = "/"
+        elif s.id == "demo_js" and "/" not in s.pages:
+            s.add("/", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>演示区人民政府</title></head><body>"
+                       f"<a href='/xxgk/'>政府信息公开</a></body></html>")
+            s.add("/xxgk/", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>政府信息公开</title></head><body>"
+                            f"<a href='{s.start_path}'>政府信息公开年报</a></body></html>")
+            s.home = "/"
+        elif s.id == "demo_gbk":
+            s.home = s.start_path
+            for r in s.reports:
+                r.setdefault("column", "/zwgk/xxgk/nb/list_1.html")
+        elif not hasattr(s, "home"):
+            s.home = s.start_path
+        for r in s.reports:
+            r.setdefault("column", s.start_path)
+    return sites
+
+
 def demo_sites() -> list[Site]:
-    return [trs_site(), hanweb_site(), js_site(), gbk_site(), broken_site(), down_site()]
+    return _with_homes([trs_site(), hanweb_site(), js_site(), gbk_site(), jsapi_site(), dept_site(), chain_site(),
+                        broken_site(), down_site()])
+
+
+def discovery_sites() -> list[Site]:
+    """The demo portals and, when demo/variants.py exists, its CMS variants."""
+    sites = demo_sites()
+    try:
+        from .variants import variant_sites
+    except ImportError:
+        return sites
+    return sites + _with_homes(list(variant_sites()))

@@ -356,6 +356,29 @@ def m009_cell_origin(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m010_discovery(db: sqlite_utils.Database) -> None:
+    """What discovery learnt per portal, and the way each report was reached.
+
+    `listing_memory`: per portal and listing URL, how its report links were read ('static',
+    'rendered': in the browser, 'api': in the browser, from a JSON API it fetched), the static
+    page's sha256 and the sha256 of each API response (api_json), and the report links read
+    (links_json). A later run whose static read and API answers are unchanged uses the links
+    read before instead of rendering the page again.
+    `report_sources`: per portal and report URL, the listing that linked it, and the
+    department page that led there (部门信息公开 -> the department), when one did.
+    """
+    db["listing_memory"].create({
+        "portal_id": str, "url": str, "method": str, "static_sha256": str, "api_json": str,
+        "links_json": str, "browser_pages": int, "run_id": int, "updated_at": str,
+    }, pk=("portal_id", "url"))
+    db["report_sources"].create({
+        "portal_id": str, "url": str, "listing_url": str, "department": str, "department_url": str,
+        "method": str, "run_id": int, "seen_at": str,
+    }, pk=("portal_id", "url"))
+    db["report_sources"].create_index(["department"])
+
+
+@migrations()
 def m011_whole_numbers(db: sqlite_utils.Database) -> None:
     """Counts are whole numbers: INTEGER affinity stores 372.0 as 372 (and 25.1 万元 stays 25.1),
     so tables, JSON and CSV show what the report printed, not `372.0`."""

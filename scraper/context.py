@@ -9,6 +9,7 @@ instead of creating it on first touch.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
@@ -90,6 +91,8 @@ class CrawlContext:
         self.counters: dict[str, PortalCounters] = defaultdict(PortalCounters)
         self.known = self._known_urls()
         self.complete = self._completely_crawled()
+        self.memory = self._listing_memory()
+        self.rendered_pages = 0  # pages rendered in the browser this run (progress, benchmark)
         self._pool: ProcessPoolExecutor | None = None
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
@@ -147,6 +150,42 @@ class CrawlContext:
             "SELECT DISTINCT pr.portal_id FROM portal_runs pr JOIN crawl_runs cr ON cr.id = pr.run_id "
             "WHERE pr.status IN ('ok', 'empty') AND cr.finish_reason = 'finished'").fetchall()
         return {r[0] for r in rows}
+
+    def _listing_memory(self) -> dict[tuple[str, str], dict]:
+        """(portal, listing URL) -> what worked there last time (see pipelines.db m010_discovery)."""
+        rows = self.db.execute("SELECT portal_id, url, method, static_sha256, api_json, links_json, browser_pages "
+                               "FROM listing_memory").fetchall()
+        out = {}
+        for pid, url, method, sha, apis, links_json, pages in rows:
+            out[(pid, url)] = {"method": method, "static_sha256": sha, "apis": json.loads(apis or "[]"),
+                               "links": json.loads(links_json or "[]"), "browser_pages": pages or 0}
+        return out
+
+    def remember_listing(self, portal_id: str, url: str, method: str, static_sha256: str | None,
+                         apis: list[dict], links: list[tuple[str, str]], browser_pages: int = 0) -> None:
+        """How a listing's report links were read this run, for the next run to go straight to it."""
+        entry = {"method": method, "static_sha256": static_sha256, "apis": apis, "links": links,
+                 "browser_pages": browser_pages}
+        self.memory[(portal_id, url)] = entry
+        self.writer.execute(
+            "INSERT INTO listing_memory (portal_id, url, method, static_sha256, api_json, links_json, browser_pages, "
+            "run_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(portal_id, url) DO UPDATE SET "
+            "method = excluded.method, static_sha256 = excluded.static_sha256, api_json = excluded.api_json, "
+            "links_json = excluded.links_json, browser_pages = excluded.browser_pages, run_id = excluded.run_id, "
+            "updated_at = excluded.updated_at",
+            [portal_id, url, method, static_sha256, json.dumps(apis, ensure_ascii=False),
+             json.dumps(links, ensure_ascii=False), browser_pages, self.run_id, utcnow()])
+
+    def record_source(self, portal_id: str, url: str, listing_url: str | None, department: str | None,
+                      department_url: str | None, method: str) -> None:
+        """Which listing (and which department page, if any) led to a report link."""
+        self.writer.execute(
+            "INSERT INTO report_sources (portal_id, url, listing_url, department, department_url, method, run_id, "
+            "seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(portal_id, url) DO UPDATE SET "
+            "listing_url = excluded.listing_url, department = coalesce(excluded.department, report_sources.department), "
+            "department_url = coalesce(excluded.department_url, report_sources.department_url), "
+            "method = excluded.method, run_id = excluded.run_id, seen_at = excluded.seen_at",
+            [portal_id, url, listing_url, department, department_url, method, self.run_id, utcnow()])
 
     def incremental(self, portal_id: str) -> bool:
         """Whether to stop paging through a listing once a page shows nothing new."""

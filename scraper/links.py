@@ -25,6 +25,12 @@ _NAV = (
     (2, re.compile(r"政府信息公开|信息公开|政务公开")),
     (1, re.compile(r"法定主动公开|公开目录|主动公开")),
 )
+# the column listing a government's departments, and a department's own name
+_DEPARTMENTS = re.compile(r"^(?:部门|部门信息公开|部门政务公开|部门公开|部门信息|部门政府信息公开|部门及单位|市直部门|区直部门|"
+                          r"县直部门|市级部门|区级部门|县级部门|政府部门|部门和单位|乡镇部门|部门街道|部门乡镇|部门网站)"
+                          r"(?:信息公开|政务公开|公开|目录|专栏|网站)?$")
+_AGENCY = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:局|委员会|委|办公室|办|厅|署|院|中心|所|队|站|处|部|会|馆|镇|乡|街道|公司|集团)$")
+_NOT_AGENCY = re.compile(r"首页|政务公开|信息公开|办事|互动|服务|指南|制度|年报|通知|公告|新闻|动态|要闻|搜索|登录|注册")
 _NEXT = re.compile(r"^(?:下一?页|后页|下页|next|›|»|>|＞|>>)$", re.I)
 DOC_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
 _ATTACHMENT_TEXT = re.compile(r"附件|下载|pdf|docx?|xlsx?|wps", re.I)
@@ -52,6 +58,22 @@ def nav_score(text: str) -> int:
         if pattern.search(t):
             return score
     return 0
+
+
+def is_departments_link(text: str) -> bool:
+    """A link to the page listing departments: 部门信息公开, 部门, 市直部门 ..."""
+    return bool(_DEPARTMENTS.match(norm(text)))
+
+
+def is_agency_name(text: str) -> bool:
+    """A department's name as a link: 某市财政局, 市教育局, 区卫生健康委员会 ..."""
+    t = norm(text)
+    return bool(_AGENCY.match(t)) and not _NOT_AGENCY.search(t)
+
+
+def is_column_link(text: str) -> bool:
+    """A link to a report column (政府信息公开年报, 年度报告) rather than a way towards one."""
+    return nav_score(text) == 3
 
 
 def is_next_page(text: str) -> bool:

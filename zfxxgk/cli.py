@@ -65,11 +65,18 @@ archive_option = click.option("--archive", type=click.Path(path_type=Path), defa
 @click.option("--full", is_flag=True,
               help="Page through every listing to its end, even where the first page shows nothing new.")
 @click.option("--trigger", default="manual", hidden=True)
-@click.option("--log-level", default=None, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_level):
+@click.option("--log-level", default=None, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+              help="What the terminal shows (default WARNING: failures, one line each).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Scrapy's full log (default: logs/crawl-<time>.log beside the database).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress line on stderr (default: when stderr is a terminal).")
+def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_level, log_file, progress):
     """Crawl the portals: fetch, archive to WARC, parse, store.
 
-    Prints the run's summary; exits 1 if every portal failed.
+    On a terminal, shows progress (portals done, pages, reports found, errors, elapsed);
+    Scrapy's own log goes to the log file. Prints the run's summary; exits 1 if every portal
+    failed.
     """
     from zfxxgk.scraper.registry import RegistryError, load
 
@@ -84,11 +91,14 @@ def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_le
     try:
         with RunLock(Paths(Path(db).parent).lock, "crawl"):
             run = run_crawl(db=db, archive=archive, portals=portals, only=list(only), delay=delay,
-                            trigger=trigger, recheck_days=recheck_days, full=full, log_level=log_level)
+                            trigger=trigger, recheck_days=recheck_days, full=full, log_level=log_level,
+                            log_file=log_file, progress=progress)
     except LockBusy as exc:
         click.echo(f"zfxxgk crawl: {exc}", err=True)
         sys.exit(2)
     click.echo(f"run {run.get('id')}: {run.get('status')}: {run.get('summary')}")
+    if run.get("log_file"):
+        click.echo(f"log: {run['log_file']}", err=True)
     sys.exit(1 if run.get("status") in ("failed", "aborted") else 0)
 
 

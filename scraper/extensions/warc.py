@@ -89,6 +89,36 @@ class WarcExtension:
             f"INSERT INTO fetches ({', '.join(self._FETCH)}) VALUES ({', '.join('?' * len(self._FETCH))})",
             [row.get(k) for k in self._FETCH])
 
+    def record_browser_response(self, page_request, *, url: str, method: str, request_headers: dict,
+                                request_body: bytes, status: int, response_headers: dict, body: bytes,
+                                content_type: str = "", resource_type: str = "") -> None:
+        """A response the browser received while rendering a page (XHR / fetch: the JSON API
+        behind a list), as a request and response record beside the rendered DOM, with a
+        `fetches` row of kind 'browser'. Playwright hands over the body decoded, so a
+        Content-Encoding header is kept only as X-Archive-Orig-Content-Encoding."""
+        ctx = self.ctx
+        headers = []
+        for k, v in response_headers.items():
+            if k.lower() in ("content-encoding", "content-length", "transfer-encoding"):
+                headers.append((f"X-Archive-Orig-{k}", v))
+            else:
+                headers.append((k, v))
+        try:
+            ref = ctx.warc.write_exchange(
+                url=url, method=method, request_headers=list(request_headers.items()),
+                request_body=request_body or b"", status=status, response_headers=headers, body=body)
+        except Exception:  # noqa: BLE001 - loud, but the crawl goes on
+            log.exception("could not write browser response %s to the WARC archive", url)
+            ref = (None, None, None)
+        portal = ctx.portal_for(page_request.url, page_request.meta)
+        if portal is not None:
+            ctx.counters[portal.id].bytes += len(body)
+        self._fetch_row(
+            portal_id=portal.id if portal else None, url=url, method=method, status=status,
+            content_type=content_type or None, length=len(body), sha256=hashlib.sha256(body).hexdigest(),
+            kind="browser", rendered=0, warc_file=ref[0], warc_offset=ref[1], warc_length=ref[2],
+            note=f"{resource_type or 'request'} of the page rendered from {page_request.url}"[:500])
+
     def record_failure(self, request, note: str) -> None:
         """The `fetches` row of a request that got no response (refused, timed out ...)."""
         portal = self.ctx.portal_for(request.url, request.meta)

@@ -31,7 +31,7 @@ from ..extensions.warc import WarcExtension
 from ..failures import describe_failure
 from ..items import CandidateItem
 from ..registry import Portal
-from ..render import needs_rendering, playwright_meta
+from ..render import needs_rendering, playwright_meta, static_fingerprint, static_sha
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,43 @@ def may_link_attachments(response) -> bool:
 
 
 class PortalSpider(scrapy.Spider):
-    # Limits per portal per run; each one that stops discovery is recorded ('limit' events).
-    max_listing_pages = 300  # further pages of listings (下一页 chains, TRS index_N, dataproxy groups)
-    max_nav_pages = 40  # pages visited looking for the report column
-    max_nav_depth = 3  # navigation hops: home -> 政务公开 -> 政府信息公开 -> 年报
+    # Limits per portal per run; each one that stops discovery is recorded ('limit' events, with
+    # the URL where it stopped). Settings override them: ZFXXGK_MAX_LISTING_PAGES (pages of one
+    # listing), ZFXXGK_MAX_PORTAL_LISTING_PAGES, ZFXXGK_MAX_NAV_PAGES, ZFXXGK_MAX_NAV_DEPTH,
+    # ZFXXGK_MAX_DEPARTMENTS, ZFXXGK_MAX_BROWSER_PAGES, ZFXXGK_MAX_ATTACHMENTS.
+    max_listing_pages = 500  # further pages of ONE listing (下一页 chains, TRS index_N, dataproxy groups)
+    max_portal_listing_pages = 3000  # further listing pages of all of a portal's listings together
+    max_nav_pages = 60  # pages visited looking for the report column (department pages apart)
+    max_nav_depth = 5  # navigation hops: home -> 政府信息公开 -> 部门信息公开 -> a department -> 年报
+    max_departments = 150  # departments followed from 部门信息公开 pages
+    max_department_pages = 8  # navigation pages below one department
+    max_browser_pages = 100  # JavaScript pages clicked through in one rendered listing
     max_attachments = 20  # files fetched per report page
+
+    _SETTINGS = {"max_listing_pages": "ZFXXGK_MAX_LISTING_PAGES",
+                 "max_portal_listing_pages": "ZFXXGK_MAX_PORTAL_LISTING_PAGES",
+                 "max_nav_pages": "ZFXXGK_MAX_NAV_PAGES", "max_nav_depth": "ZFXXGK_MAX_NAV_DEPTH",
+                 "max_departments": "ZFXXGK_MAX_DEPARTMENTS", "max_browser_pages": "ZFXXGK_MAX_BROWSER_PAGES",
+                 "max_attachments": "ZFXXGK_MAX_ATTACHMENTS"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.listing_pages: dict[str, set[tuple]] = {}
+        self.listing_counts: dict[tuple[str, str], int] = {}  # (portal, listing's first page) -> further pages
         self.nav_pages: dict[str, int] = {}
+        self.departments: dict[str, set[str]] = {}
+        self.department_pages: dict[tuple[str, str], int] = {}
         self.report_urls: dict[str, set[str]] = {}
-        self._limits_hit: set[tuple[str, str]] = set()
+        self._limits_hit: set[tuple[str, str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for attr, name in cls._SETTINGS.items():
+            value = crawler.settings.get(name)
+            if value not in (None, ""):
+                setattr(spider, attr, int(value))
+        return spider
 
     @property
     def ctx(self):
@@ -77,11 +102,12 @@ class PortalSpider(scrapy.Spider):
     def portal(self, response_or_request) -> Portal:
         return self.ctx.by_id[response_or_request.meta["portal"]]
 
-    def limit(self, portal: Portal, name: str, url: str, reason: str) -> None:
-        """A limit stopped discovery: recorded once per portal and limit, counted every time."""
+    def limit(self, portal: Portal, name: str, url: str, reason: str, key: str = "") -> None:
+        """A limit stopped discovery: recorded (with the URL where it stopped) once per portal,
+        limit and key (a listing, a department), counted every time."""
         self.crawler.stats.inc_value(f"zfxxgk/limit/{name}")
-        if (portal.id, name) not in self._limits_hit:
-            self._limits_hit.add((portal.id, name))
+        if (portal.id, name, key) not in self._limits_hit:
+            self._limits_hit.add((portal.id, name, key))
             self.ctx.event(portal.id, "limit", url, reason)
 
     # -- requests ---------------------------------------------------------------------------
@@ -101,25 +127,39 @@ class PortalSpider(scrapy.Spider):
             kwargs["errback"] = self.on_error
         return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
+    # what travels from a page to the pages it leads to
+    _CARRIED = ("department", "department_url", "column")
+
     def page_request(self, portal: Portal, url: str, kind: str, nav_depth: int = 0,
                      render: bool = False, **kwargs) -> scrapy.Request:
         meta = {"portal": portal.id, "kind": kind, "nav_depth": nav_depth, "conditional": True}
         if render:
-            meta.update(playwright_meta())
+            meta.update(playwright_meta(self.max_browser_pages))
         meta.update(kwargs.pop("meta", {}))
         return self.request(url, self.parse_page, meta, dont_filter=render, **kwargs)
 
-    def report_request(self, portal: Portal, url: str, title: str):
+    def carried(self, response, **extra) -> dict:
+        meta = {k: response.meta[k] for k in self._CARRIED if response.meta.get(k)}
+        meta.update({k: v for k, v in extra.items() if v is not None})
+        return meta
+
+    def report_request(self, portal: Portal, url: str, title: str, source=None, method: str = "static"):
         """A request for a report link, unless it was seen this run or is archived and not due."""
         seen = self.report_urls.setdefault(portal.id, set())
         if url in seen:
             return
         seen.add(url)
         self.ctx.counters[portal.id].reports_found += 1
+        if source is not None:
+            meta = source.meta
+            self.ctx.record_source(portal.id, url, meta.get("listing_root") or source.url,
+                                   meta.get("department"), meta.get("department_url"), method)
         if not self.ctx.is_due(url):
             return
-        yield self.request(url, self.parse_report, {
-            "portal": portal.id, "kind": "report", "link_title": title, "conditional": url in self.ctx.known})
+        meta = {"portal": portal.id, "kind": "report", "link_title": title, "conditional": url in self.ctx.known}
+        if source is not None and source.meta.get("department"):
+            meta["department"] = source.meta["department"]
+        yield self.request(url, self.parse_report, meta)
 
     # -- listing pages ----------------------------------------------------------------------
     def parse_page(self, response):
@@ -135,27 +175,137 @@ class PortalSpider(scrapy.Spider):
         response = self.readable(portal, response)
         page_links = list(self.page_links(response))
         rendered = "playwright" in response.flags
-        if not rendered and portal.render != "static" and (
-                portal.render == "js" or needs_rendering(response, len(page_links))):
-            yield self.page_request(portal, response.url, response.meta["kind"],
-                                    response.meta.get("nav_depth", 0), render=True)
+        if rendered:
+            self.ctx.rendered_pages += 1
+            self.crawler.stats.inc_value("zfxxgk/rendered_pages")
+        reports = [(url, text) for url, text in page_links if links.is_report_title(text)]
+        memory = None if rendered or portal.render == "static" else self.ctx.memory.get((portal.id, response.url))
+        if memory and memory["method"] in ("rendered", "api") and not self.ctx.full:
+            if memory["static_sha256"] == static_fingerprint(response):
+                # the static page is as it was when the browser read it: unless the API it
+                # fetched answers differently now, the links are those read then
+                yield from self.recall(response, portal, memory)
+                return
+            yield self.render_request(portal, response, "the static page changed since it was rendered")
             return
+        if not rendered and portal.render != "static":
+            if portal.render == "js":
+                yield self.render_request(portal, response, "registry: render=js")
+                return
+            if needs_rendering(response, len(page_links)):
+                yield self.render_request(portal, response, "scripts and almost no links")
+                return
+        yield from self.read_listing(response, portal, page_links, reports, rendered)
+
+    def render_request(self, portal: Portal, response, why: str) -> scrapy.Request:
+        """The same page again, through the browser (its static sha256 kept, to remember)."""
+        self.crawler.stats.inc_value("zfxxgk/render_requests")
+        log.info("portal %s: rendering %s (%s)", portal.id, response.url, why)
+        return self.page_request(portal, response.url, response.meta.get("kind", "listing"),
+                                 response.meta.get("nav_depth", 0), render=True,
+                                 meta=self.carried(response, static_sha=static_fingerprint(response),
+                                                   listing_root=response.meta.get("listing_root"),
+                                                   render_reason=why))
+
+    def read_listing(self, response, portal: Portal, page_links, reports, rendered: bool, method: str | None = None):
+        """Report links, further pages and navigation of a page whose links are read."""
         found = due = 0
-        for url, text in page_links:
-            if not links.is_report_title(text):
-                continue
+        requests = []
+        method = method or ("rendered" if rendered else "static")
+        for url, text in reports:
             if not portal.allows(url):
                 self.ctx.event(portal.id, "offsite", url, f"report link off the portal's site, not followed: {url}")
                 continue
             found += 1
-            for request in self.report_request(portal, url, text):
+            for request in self.report_request(portal, url, text, response, method):
                 due += 1
-                yield request
+                requests.append(request)
+        more = list(self.listing_requests(response, portal))
+        if not rendered and portal.render != "static" and needs_rendering(
+                response, len(page_links), reports_found=found, pagination=len(more), page_links=page_links):
+            # a listing whose static read misses what its scripts build: read in the browser
+            # (the report links seen so far are requested all the same)
+            yield from requests
+            yield self.render_request(portal, response, "a listing-like page whose static read found "
+                                      f"{found} report links and {len(more)} further pages")
+            return
+        if rendered:
+            self.after_render(response, portal, reports)
+        elif found and response.meta.get("kind") == "listing" or found and response.meta.get("column"):
+            key = (portal.id, response.url)
+            if self.ctx.memory.get(key, {}).get("method") != "static":
+                self.ctx.remember_listing(portal.id, response.url, "static", static_fingerprint(response), [], [])
+        yield from requests
         # New reports are listed first: once a portal has been crawled to the end, a listing page
         # with nothing new means the pages after it hold nothing new either (--full reads them all).
         if due or not found or not self.ctx.incremental(portal.id):
-            yield from self.listing_requests(response, portal)
+            yield from more
         if found == 0:
+            yield from self.nav_requests(response, portal, page_links)
+
+    def after_render(self, response, portal: Portal, reports) -> None:
+        """Remember what the browser read on a page: the next run goes straight to it."""
+        paging = response.meta.get("zfxxgk_browser_paging") or {}
+        if paging.get("limited"):
+            self.limit(portal, "browser_pages", paging.get("where") or response.url,
+                       f"browser page limit ({self.max_browser_pages} pages of one listing) reached on "
+                       f"{response.url}: later JavaScript pages not read", key=response.url)
+        if paging.get("error"):
+            self.limit(portal, "browser_paging", paging.get("where") or response.url,
+                       f"JavaScript paging of {response.url} stopped after {paging.get('pages', 1)} page(s): "
+                       f"{paging['error']}", key=response.url)
+        if not response.meta.get("static_sha"):
+            return
+        apis = [f for f in response.meta.get("zfxxgk_browser_fetches") or []
+                if f.get("status") == 200 and portal.allows(f["url"])]
+        method = "api" if any("json" in (f.get("content_type") or "") or f["url"].split("?")[0].endswith(".json")
+                              for f in apis) else "rendered"
+        self.ctx.remember_listing(portal.id, response.url, method, response.meta["static_sha"],
+                                  [{"url": f["url"], "sha256": f["sha256"]} for f in apis],
+                                  [list(r) for r in reports], paging.get("pages", 1))
+
+    def recall(self, response, portal: Portal, memory: dict):
+        """A rendered listing whose static page is unchanged: its API answers are checked (a
+        conditional GET each); when they too are unchanged the links read last time stand."""
+        apis = memory["apis"]
+        if not apis:
+            yield from self.recalled_links(response, portal, memory)
+            return
+        yield self.request(apis[0]["url"], self.check_apis, {
+            "portal": portal.id, "kind": "api", "conditional": True, "listing_response": response,
+            "memory": memory}, dont_filter=True)
+
+    async def check_apis(self, api_response):
+        response = api_response.meta["listing_response"]
+        memory = api_response.meta["memory"]
+        portal = self.portal(response)
+        changed = static_sha(api_response.body) != memory["apis"][0]["sha256"]
+        for api in memory["apis"][1:]:
+            if changed:
+                break
+            try:
+                got = await self.crawler.engine.download_async(self.request(
+                    api["url"], NO_CALLBACK, {"portal": portal.id, "kind": "api", "conditional": True}))
+            except Exception:  # noqa: BLE001 - the browser decides again
+                changed = True
+                break
+            changed = got.status != 200 or static_sha(got.body) != api["sha256"]
+        if changed:
+            yield self.render_request(portal, response, f"the API it fetched answers differently now ({api_response.url})")
+            return
+        for x in self.recalled_links(response, portal, memory):
+            yield x
+
+    def recalled_links(self, response, portal: Portal, memory: dict):
+        self.crawler.stats.inc_value("zfxxgk/renders_saved")
+        reports = [(url, text) for url, text in memory["links"]]
+        page_links = list(self.page_links(response))
+        for url, text in reports:
+            for request in self.report_request(portal, url, text, response, f"remembered ({memory['method']})"):
+                yield request
+        if not self.ctx.incremental(portal.id):
+            yield from self.listing_requests(response, portal)  # a portal not yet read to its end
+        if not reports:
             yield from self.nav_requests(response, portal, page_links)
 
     def readable(self, portal: Portal, response: TextResponse) -> TextResponse:
@@ -192,7 +342,7 @@ class PortalSpider(scrapy.Spider):
         return iter(())
 
     def next_listing(self, response, portal: Portal, url: str, **kwargs):
-        """A further page of the same listing, within the per-portal budget."""
+        """A further page of the same listing, within the listing's and the portal's budgets."""
         url = canonical_url(url)
         if not portal.allows(url):
             self.ctx.event(portal.id, "offsite", url, f"listing page off the portal's site, not followed: {url}")
@@ -201,14 +351,25 @@ class PortalSpider(scrapy.Spider):
         key = (kwargs.get("method", "GET"), url, kwargs.get("body"))
         if key in pages:
             return None  # page-number links repeat on every page of a listing
-        if len(pages) >= self.max_listing_pages:
+        root = response.meta.get("listing_root") or response.url
+        count = self.listing_counts.get((portal.id, root), 0)
+        if count >= self.max_listing_pages:
             self.limit(portal, "listing_pages", url,
-                       f"listing page limit ({self.max_listing_pages} per portal) reached: {url} and later pages not read")
+                       f"listing page limit ({self.max_listing_pages} pages of one listing, ZFXXGK_MAX_LISTING_PAGES) "
+                       f"reached in the listing {root}: {url} and later pages not read", key=root)
+            return None
+        if len(pages) >= self.max_portal_listing_pages:
+            self.limit(portal, "portal_listing_pages", url,
+                       f"listing page limit ({self.max_portal_listing_pages} per portal, "
+                       f"ZFXXGK_MAX_PORTAL_LISTING_PAGES) reached: {url} and later pages not read")
             return None
         pages.add(key)
+        self.listing_counts[(portal.id, root)] = count + 1
         # further pages of a rendered listing need the browser too; POSTs never go through it
         render = "playwright" in response.flags and kwargs.get("method", "GET") == "GET"
-        return self.page_request(portal, url, "listing", response.meta.get("nav_depth", 0), render=render, **kwargs)
+        meta = {**self.carried(response, listing_root=root), **kwargs.pop("meta", {})}
+        return self.page_request(portal, url, "listing", response.meta.get("nav_depth", 0), render=render,
+                                 meta=meta, **kwargs)
 
     def nav_requests(self, response, portal: Portal, page_links):
         return iter(())

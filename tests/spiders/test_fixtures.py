@@ -5,6 +5,13 @@ Content-Type (`.meta.json`). What the spider makes of it - the requests it issue
 items it yields - is compared with `.expected.json` beside it. A fixture without an expected
 file gets one written from the current output and the test fails until someone has read it
 and committed it: golden files are reviewed, never trusted blindly.
+
+A folder is one portal (PORTALS: its id, start URL and registry `cms`). Besides the demo
+families' folders there are the variants real deployments differ by (trs_*, hanweb_*,
+jsonapi_*: see each `.meta.json` note, REAL ones are bytes as published), and the fixtures of
+per-portal overrides, kept beside them in scraper/spiders/overrides/fixtures/<portal_id>/.
+A `.meta.json` may give the request that fetched the page: `method`, `body` and
+`request_meta` (e.g. a dataproxy POST's group, a JSON API's flag).
 """
 
 from __future__ import annotations
@@ -23,12 +30,26 @@ from zfxxgk.scraper.items import CandidateItem
 from zfxxgk.scraper.spiders.portals import PortalsSpider
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CASES = sorted(p.with_suffix("") for p in FIXTURES.rglob("*.body"))
-PORTALS = {
-    "trs": ("demo_trs", "http://www.demo-trs.gov.cn/zwgk/zfxxgknb/index.htm"),
-    "hanweb": ("demo_hanweb", "http://www.demo-hanweb.gov.cn/col/col1229/index.html"),
-    "js": ("demo_js", "http://www.demo-js.gov.cn/xxgk/ndbg/index.html"),
-    "gbk": ("demo_gbk", "http://www.demo-gbk.gov.cn/index.html"),
+OVERRIDE_FIXTURES = Path(__file__).resolve().parents[2] / "scraper" / "spiders" / "overrides" / "fixtures"
+CASES = sorted(p.with_suffix("") for root in (FIXTURES, OVERRIDE_FIXTURES) for p in root.rglob("*.body"))
+PORTALS = {  # fixture folder: (portal id, start URL, registry cms)
+    "trs": ("demo_trs", "http://www.demo-trs.gov.cn/zwgk/zfxxgknb/index.htm", ""),
+    "hanweb": ("demo_hanweb", "http://www.demo-hanweb.gov.cn/col/col1229/index.html", ""),
+    "js": ("demo_js", "http://www.demo-js.gov.cn/xxgk/ndbg/index.html", ""),
+    "gbk": ("demo_gbk", "http://www.demo-gbk.gov.cn/index.html", ""),
+    "trs_ordos": ("nm_ordos_egb", "http://egb.ordos.gov.cn/xxgk/xxgknb/index.html", ""),
+    "trs_vars": ("v_trs_vars", "http://www.demo-county.gov.cn/zwgk/zfxxgknb/index.shtml", ""),
+    "trs_container": ("v_trs_container", "https://www.demo-city.gov.cn/xxgk/ndbg/index.html", ""),
+    "hanweb_initdata": ("v_hanweb_initdata", "http://www.demo-nt.gov.cn/col/col30067/index.html", ""),
+    "hanweb_paramvar": ("v_hanweb_param", "https://www.demo-ministry.gov.cn/col/col104/index.html", ""),
+    "hanweb_bare": ("v_hanweb_bare", "http://www.demo-district.gov.cn/zwgk/xxgknb/index.html", ""),
+    "hanweb_forced": ("v_hanweb_forced", "http://www.demo-town.gov.cn/col/col2001/index.html", "hanweb"),
+    "jsonapi_sanming": ("fj_sanming_api", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm", ""),
+    "jsonapi_script": ("v_jsonapi_script", "https://www.demo-fj.gov.cn/zwgk/xxgk/zfxxgkndbg/index.htm", ""),
+    "jsonapi_dataurl": ("v_jsonapi_dataurl", "http://www.demo-api.gov.cn/xxgk/ndbg/index.html", ""),
+    "jsonapi_post": ("v_jsonapi_post", "https://rsj.demo-sd.gov.cn/zwgk/ndbg/index.html", ""),
+    # overrides/fixtures/<portal_id>/: the portal whose override it is
+    "fj_sanming": ("fj_sanming", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm", ""),
 }
 
 
@@ -36,8 +57,8 @@ PORTALS = {
 def spider(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("spider")
     registry = tmp / "portals.csv"
-    registry.write_text("id,name,level,region_code,start_url\n" + "".join(
-        f"{pid},{family},county,350300,{url}\n" for family, (pid, url) in PORTALS.items()), encoding="utf-8")
+    registry.write_text("id,name,level,region_code,start_url,cms\n" + "".join(
+        f"{pid},{family},county,350300,{url},{cms}\n" for family, (pid, url, cms) in PORTALS.items()), encoding="utf-8")
     crawler = get_crawler(PortalsSpider, {
         "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
         "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
@@ -53,8 +74,9 @@ def _response(case: Path, meta: dict):
     headers = {"Content-Type": info["content_type"]}
     cls = responsetypes.from_args(headers=headers, url=info["url"], body=body)
     flags = ["playwright"] if case.name.endswith("_rendered") else []
-    return cls(url=info["url"], body=body, headers=headers, flags=flags,
-               request=Request(info["url"], meta=meta))
+    request = Request(info["url"], meta={**meta, **info.get("request_meta", {})}, method=info.get("method", "GET"),
+                      body=info.get("body"))
+    return cls(url=info["url"], body=body, headers=headers, flags=flags, request=request)
 
 
 def _describe(output) -> list:

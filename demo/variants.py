@@ -1,0 +1,274 @@
+"""Demo portals built the way independent deployments differ from the demo families.
+
+The demo portals of sites.py were written together with the mixins that read them. These are
+built from real listing markup instead (tests/spiders/fixtures/*/ notes name the sources):
+
+    v_trs_haiyun     TRS 海云 column: createPageHTML('page_div', 4, 1, 'index', 'shtml', 10), pages
+                     counted from 1 (index.shtml, index_2.shtml ... index_4.shtml), as 湖南 / 海南 / CSRC
+    v_trs_inline     TRS WCM column with no createPageHTML call: an inline pager script
+                     (var countPage = 3; document.write("index"+"_"+i+"."+"html")), as 鄂尔多斯 恩格贝
+    v_hanweb_param   Hanweb JCMS column: records in <script type="text/xml"><datastore> without a
+                     <nextgroup>, the form in var param_NNNN = {...}, totalRecord in the jpage call,
+                     the rest from POST /module/web/jpage/dataproxy.jsp (as nhsa.gov.cn)
+    v_hanweb_initdata  older jQuery jpage: var InitDataNNNN = ['<tr>...</tr>', ...], proxyUrl
+                     /module/jslib/jquery/jpage/dataproxy.jsp, ajaxParam:{...} (as 南通); registry cms=hanweb
+    v_jsonapi        a static column shell whose script fetches /fjdzapp/data with the channel id
+                     from a page variable (Fujian TRS platform, as 三明); the answer is the real
+                     API's shape (page, pageCount, recordCount, data[].doctitle/docpuburl/chnldocurl)
+
+Each has real report pages (tests/samples, served as they are, or reports generated from them
+by reports.vary) and decoys. `variant_sites()` returns them; wiring them into the demo network
+is demo/__main__'s business.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from .reports import report_body, vary
+from .server import Page, Site
+
+SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
+
+
+def _sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def _cells(stem: str) -> dict:
+    return json.loads((SAMPLES / f"{stem}.expected.json").read_text(encoding="utf-8"))["cells"]
+
+
+def _page(title: str, body: str, site: str, head: str = "") -> str:
+    e = html.escape
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{e(title)}_{e(site)}</title>"
+            f"<meta name=\"SiteName\" content=\"{e(site)}\">{head}</head><body>"
+            f"<div class=\"top\"><a href=\"/\">首页</a> <a href=\"/zwgk/\">政务公开</a> <a href=\"/hdjl/\">互动交流</a></div>"
+            f"<div class=\"main\"><div id=\"zoom\" class=\"TRS_Editor\">{body}</div></div>"
+            f"<div class=\"foot\">主办：{e(site)} <a href=\"/wzdt/\">网站地图</a></div></body></html>")
+
+
+def _notice(title: str) -> str:
+    return (f"<p><b>{html.escape(title)}</b></p><p>各单位：根据《中华人民共和国政府信息公开条例》，请做好政府信息"
+            "公开工作年度报告的编制和发布工作，于1月31日前报送。</p><p>特此通知。</p>")
+
+
+def _report(agency: str, year: int, seed: int, published: str) -> str:
+    template, base = ("2021", _cells("fj_putian_ptcg_2022")) if year >= 2021 else ("2019", _cells("sh_govoffice_2019"))
+    return report_body(agency, year, template, vary(base, template, seed), published=published)
+
+
+def _li(href: str, title: str, date: str) -> str:
+    e = html.escape
+    return f"<li><a href=\"{e(href)}\" target=\"_blank\" title=\"{e(title)}\">{e(title)}</a><span>{date}</span></li>"
+
+
+def _add_articles(s: Site, site_name: str, items: list[tuple]) -> None:
+    """items: (path, title, date, kind, agency, year, seed); kind report | notice | other | sample:<file>
+
+    Also the pages the chrome links (首页, 政务公开 ...), as a portal has them."""
+    for path, title in (("/", site_name), ("/zwgk/", "政务公开"), ("/hdjl/", "互动交流"), ("/wzdt/", "网站地图")):
+        s.add(path, _page(title, "<p>欢迎访问。</p>", site_name))
+    for path, title, date, kind, agency, year, seed in items:
+        if kind.startswith("sample:"):
+            s.pages[path] = Page(_sample(kind.split(":", 1)[1]))
+        elif kind == "report":
+            s.add(path, _page(title, _report(agency, year, seed, date), site_name))
+        elif kind == "notice":
+            s.add(path, _page(title, _notice("关于做好政府信息公开工作年度报告编制发布工作的通知"), site_name))
+        else:
+            s.add(path, _page(title, "<p>一、主要内容</p><p>略。</p>", site_name))
+    s.reports = [{"path": p, "agency": a, "year": y} for p, _, _, k, a, y, _ in items if k == "report" or k.startswith("sample:")]
+    s.decoys = [p for p, _, _, k, _, _, _ in items if k in ("notice", "other")]
+
+
+# -- TRS ----------------------------------------------------------------------------------------
+
+def trs_haiyun_site() -> Site:
+    name = "演示海云市人民政府"
+    s = Site("v_trs_haiyun", name + "（TRS 海云）", "city", "430100", "/xxgk/ndbg/index.shtml",
+             notes="variant: TRS 海云 createPageHTML('page_div', N, 1, 'index', 'shtml', records), pages from 1")
+    col = "/xxgk/ndbg/"
+    items = [
+        (col + "202402/7c1e0f5a2b9d4e6f8a1b2c3d4e5f6a7b.shtml", "演示海云市人民政府2023年政府信息公开工作年度报告", "2024-01-30", "report", "演示海云市人民政府", 2023, 61),
+        (col + "202401/1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6.shtml", "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", "2024-01-08", "notice", "", 0, 0),
+        (col + "202401/2b3c4d5e6f7a48b9c0d1e2f3a4b5c6d7.shtml", "演示海云市2023年政府信息公开工作年度报告解读", "2024-01-31", "other", "", 0, 0),
+        (col + "202302/3c4d5e6f7a8b49c0d1e2f3a4b5c6d7e8.shtml", "演示海云市财政局2022年政府信息公开工作年度报告", "2023-02-01", "report", "演示海云市财政局", 2022, 62),
+        (col + "202301/4d5e6f7a8b9c40d1e2f3a4b5c6d7e8f9.shtml", "演示海云市人民政府2022年政府信息公开工作年度报告", "2023-01-28", "report", "演示海云市人民政府", 2022, 63),
+        (col + "202203/5e6f7a8b9c0d41e2f3a4b5c6d7e8f9a0.shtml", "演示海云市2021年度法治政府建设年度报告", "2022-03-01", "other", "", 0, 0),
+        (col + "202301/t20230113_1794760.html", "莆田市城市管理局2022年度政府信息公开工作年度报告", "2023-01-13", "sample:fj_putian_ptcg_2022.html", "莆田市城市管理局", 2022, 0),
+        (col + "202201/6f7a8b9c0d1e42f3a4b5c6d7e8f9a0b1.shtml", "演示海云市人民政府2021年政府信息公开工作年度报告", "2022-01-27", "report", "演示海云市人民政府", 2021, 64),
+        (col + "202101/7a8b9c0d1e2f43a4b5c6d7e8f9a0b1c2.shtml", "演示海云市人民政府2020年政府信息公开工作年度报告", "2021-01-29", "report", "演示海云市人民政府", 2020, 65),
+        (col + "202001/8b9c0d1e2f3a44b5c6d7e8f9a0b1c2d3.shtml", "演示海云市2019年政府信息公开工作年度报告（图解）", "2020-01-30", "other", "", 0, 0),
+    ]
+    _add_articles(s, name, items)
+    # the real 莆田 page links its PDF beside it
+    s.pages[col + "202301/P020230113577394383487.pdf"] = Page(_sample("js_hongze_2023.pdf"), "application/pdf")
+    per = 3
+    pages = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(pages, start=1):
+        lis = "".join(_li("./" + p[len(col):], t, d) for p, t, d, *_ in chunk)
+        body = (f"<ul class=\"list\">{lis}</ul><div id=\"page_div\"></div>"
+                f"<script>createPageHTML('page_div',{len(pages)},{n},'index','shtml',{len(items)});</script>")
+        s.add(col + ("index.shtml" if n == 1 else f"index_{n}.shtml"), _page("政府信息公开工作年度报告", body, name))
+    return s
+
+
+_INLINE_PAGER = """<script language="JavaScript" type="text/javascript">
+var currentPage = {current};//所在页从0开始
+var prevPage = currentPage-1//上一页
+var nextPage = currentPage+1//下一页
+var countPage = {count}//共多少页
+document.write("共计"+"&nbsp;<font style='color:#FF8008'>"+"{count}"+"&nbsp;</font>"+"页");
+document.write("&nbsp;<a href=\\"index."+"html\\">首页</a>&nbsp;|");
+if(countPage>1&&currentPage!=0&&currentPage!=1)
+document.write("<a href=\\"index"+"_" + prevPage + "."+"html\\"><span class=greyfont>上一页</span></a>&nbsp;");
+for(var i=0 ; i<=6 && (i<countPage); i++){{
+if(currentPage==i) document.write("&nbsp;<font style='color:#FF8008'>"+(i+1)+"</font>&nbsp;|");
+else if(i==0) document.write("&nbsp;<a href=\\"index.html\\">1</a>&nbsp;|");
+else document.write("&nbsp;<a href=\\"index"+"_" + i + "."+"html\\">"+(i+1)+"</a>&nbsp;|");
+}}
+if(countPage>1&&currentPage!=(countPage-1))
+document.write("&nbsp;<a href=\\"index"+"_" + nextPage + "."+"html\\">&nbsp;<span class=greyfont>下一页</span>&nbsp;</a>&nbsp;");
+</script>"""
+
+
+def trs_inline_site() -> Site:
+    name = "演示旗人民政府"
+    s = Site("v_trs_inline", name + "（TRS 内联分页）", "county", "150627", "/xxgk/xxgknb/index.html",
+             notes="variant: TRS WCM inline pager (var countPage + document.write), no createPageHTML; as served, "
+                   "before any browser writes the pager's links")
+    col = "/xxgk/xxgknb/"
+    items = [
+        (col + "202401/t20240129_3001.html", "演示旗人民政府2023年政府信息公开工作年度报告", "2024-01-29", "report", "演示旗人民政府", 2023, 71),
+        (col + "202312/t20231201_3000.html", "演示旗召开2023年度工作会议", "2023-12-01", "other", "", 0, 0),
+        (col + "202301/t20230130_2901.html", "演示旗人民政府2022年政府信息公开工作年度报告", "2023-01-30", "report", "演示旗人民政府", 2022, 72),
+        (col + "202201/t20220128_2801.html", "演示旗人民政府2021年政府信息公开工作年度报告", "2022-01-28", "report", "演示旗人民政府", 2021, 73),
+        (col + "202112/t20211215_2800.html", "关于报送2021年度政府信息公开工作年度报告的通知", "2021-12-15", "notice", "", 0, 0),
+        (col + "202101/t20210129_2701.html", "演示旗人民政府2020年政府信息公开工作年度报告", "2021-01-29", "report", "演示旗人民政府", 2020, 74),
+        (col + "202001/t20200131_100001.html", "2019年上海市人民政府办公厅政府信息公开工作年度报告", "2020-01-31", "sample:sh_govoffice_2019.html", "上海市人民政府办公厅", 2019, 0),
+    ]
+    _add_articles(s, name, items)
+    per = 3
+    pages = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(pages):
+        rows = "".join(f"<tr><td><img src=\"../../images/ico2.jpg\"></td><td><a href=\"./{p[len(col):]}\">{html.escape(t)}</a></td>"
+                       f"<td>{d}</td></tr>" for p, t, d, *_ in chunk)
+        body = (f"<table class=\"gl_list\">{rows}</table><table><tr><td class=\"page\">"
+                f"{_INLINE_PAGER.format(current=n, count=len(pages))}</td></tr></table>")
+        s.add(col + ("index.html" if n == 0 else f"index_{n}.html"), _page("信息公开年报", body, name))
+    return s
+
+
+# -- Hanweb -------------------------------------------------------------------------------------
+
+def _dataproxy(records: list[str], columnid: str, unitid: str, total: int):
+    def answer(query: dict, form: dict) -> Page:
+        if form.get("columnid") != columnid or form.get("unitid") != unitid:
+            return Page(b"<datastore><recordset></recordset></datastore>", "text/xml; charset=utf-8")
+        lo, hi = int(query.get("startrecord", 1)) - 1, int(query.get("endrecord", 1))
+        xml = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[lo:hi])
+        body = f"<datastore><recordset>{xml}</recordset><totalrecord>{total}</totalrecord></datastore>"
+        return Page(body.encode("utf-8"), "text/xml; charset=utf-8")
+    return answer
+
+
+def hanweb_param_site() -> Site:
+    name = "演示省某局"
+    s = Site("v_hanweb_param", name + "（Hanweb param_ 变量）", "province", "330000", "/col/col104/index.html",
+             notes="variant: Hanweb datastore in script text/xml without nextgroup; form in var param_NNNN; dataproxy POST")
+    items = [
+        ("/art/2024/1/31/art_104_11937.html", "演示省某局2023年政府信息公开工作年度报告", "2024-01-31", "report", "演示省某局", 2023, 81),
+        ("/art/2023/12/28/art_104_11801.html", "演示省某局关于印发政府信息公开工作规定的通知", "2023-12-28", "notice", "", 0, 0),
+        ("/art/2023/1/30/art_104_10157.html", "演示省某局2022年政府信息公开工作年度报告", "2023-01-30", "report", "演示省某局", 2022, 82),
+        ("/art/2022/3/1/art_104_9001.html", "演示省某局2021年度法治政府建设情况报告", "2022-03-01", "other", "", 0, 0),
+        ("/art/2022/1/27/art_104_8801.html", "演示省某局2021年政府信息公开工作年度报告", "2022-01-27", "report", "演示省某局", 2021, 83),
+        ("/art/2021/3/8/art_104_126165.html", "驻马店市人民政府2020年政府信息公开年度报告", "2021-03-08", "zmd", "驻马店市人民政府", 2020, 0),
+        ("/art/2021/1/28/art_104_7701.html", "演示省某局2020年政府信息公开工作年度报告", "2021-01-28", "report", "演示省某局", 2020, 84),
+        ("/art/2020/1/20/art_104_6601.html", "演示省某局2019年政府信息公开工作年度报告", "2020-01-20", "report", "演示省某局", 2019, 85),
+    ]
+    zmd = "".join(f"<p>{html.escape(line)}</p>" for line in _sample("zhumadian_2020.txt").decode("utf-8").splitlines()
+                  if line.strip())
+    _add_articles(s, name, [(p, t, d, "other" if k == "zmd" else k, a, y, sd) for p, t, d, k, a, y, sd in items])
+    s.add(items[5][0], _page(items[5][1], zmd, name))
+    s.reports.append({"path": items[5][0], "agency": "驻马店市人民政府", "year": 2020})
+    s.decoys.remove(items[5][0])
+    records = [_li(p, t, d) for p, t, d, *_ in items]
+    perpage, shown, unitid = 1, 3, "212860"
+    store = "".join(f"<record><![CDATA[\n{r}]]></record>\n" for r in records[:shown])
+    s.add("/col/col104/index.html", _page("政府信息公开工作年度报告", (
+        f"<div id=\"{unitid}\"><script type=\"text/xml\"><datastore>\n<recordset>\n{store}</recordset>\n</datastore></script></div>"
+        f"<script type=\"text/javascript\">var param_{unitid} = {{col:1,webid:'1',path:'/',columnid:'104',sourceContentType:'1',"
+        f"unitid:'{unitid}',webname:'{name}',permissiontype:0}};</script>"
+        f"<script>$(function(){{$('#{unitid}').jpage({{dataStore:'',totalRecord:{len(records)},perPage:{perpage},groupSize:3,"
+        f"proxyUrl:'/module/web/jpage/dataproxy.jsp',ajaxParam:param_{unitid}}});}});</script>"), name,
+        head="<script src=\"/module/jslib/jquery/jquery.js\"></script><script src=\"/module/web/jpage/jpage.js\"></script>"))
+    s.post["/module/web/jpage/dataproxy.jsp"] = _dataproxy(records, "104", unitid, len(records))
+    return s
+
+
+def hanweb_initdata_site() -> Site:
+    name = "演示通市人民政府"
+    s = Site("v_hanweb_initdata", name + "（Hanweb InitData）", "city", "320600", "/col/col30067/index.html", cms="hanweb",
+             notes="variant: older jQuery jpage, records in var InitDataNNNN = [...], proxy under /module/jslib/jquery/jpage/")
+    items = [
+        ("/art/2024/1/26/art_30067_3101.html", "演示通市2023年政府信息公开工作年度报告", "2024-01-26", "report", "演示通市人民政府", 2023, 91),
+        ("/art/2024/1/20/art_30067_3100.html", "演示通市教育局2023年政府信息公开工作年度报告", "2024-01-20", "report", "演示通市教育局", 2023, 92),
+        ("/art/2023/12/20/art_30067_3090.html", "关于报送2023年度政府信息公开工作年度报告的通知", "2023-12-20", "notice", "", 0, 0),
+        ("/art/2023/1/29/art_30067_2901.html", "演示通市2022年政府信息公开工作年度报告", "2023-01-29", "report", "演示通市人民政府", 2022, 93),
+        ("/art/2022/1/28/art_30067_2700.html", "演示通市2021年政府信息公开工作年度报告", "2022-01-28", "report", "演示通市人民政府", 2021, 94),
+        ("/art/2021/12/1/art_30067_2600.html", "演示通市政府信息公开指南", "2021-12-01", "other", "", 0, 0),
+        ("/art/2021/1/26/art_30067_2501.html", "演示通市2020年政府信息公开工作年度报告", "2021-01-26", "report", "演示通市人民政府", 2020, 95),
+    ]
+    _add_articles(s, name, items)
+    rows = [f"<tr><td><a href='{p}' target='_blank' title='{t}'>{t}</a></td><td>[{d}]</td></tr>" for p, t, d, *_ in items]
+    shown, perpage, unitid = 3, 3, "49468"
+    arr = ",".join("'" + r.replace("'", "\\'") + "'" for r in rows[:shown])
+    s.add("/col/col30067/index.html", _page("政府信息公开年报", (
+        f"<div id=\"{unitid}\"></div><script language=\"javascript\">var InitData{unitid} = [{arr}];"
+        f"$(function(){{$('#{unitid}').jpage({{themeName:'default',showMode:'full',totalRecord:{len(rows)},openCookies:false,"
+        f"dataBefore:'<table>',dataStore:InitData{unitid},dataAfter:'</table>',groupSize:1,"
+        f"proxyUrl:'/module/jslib/jquery/jpage/dataproxy.jsp',perPage:{perpage},barPosition:'bottom',"
+        f"ajaxParam:{{col:1,appid:'1',webid:60,path:'/',columnid:30067,unitid:'{unitid}',webname:'{name}',"
+        f"permissiontype:0}}}});}});</script>"), name))
+    s.post["/module/jslib/jquery/jpage/dataproxy.jsp"] = _dataproxy(rows, "30067", unitid, len(rows))
+    return s
+
+
+# -- JSON list API ------------------------------------------------------------------------------
+
+def jsonapi_site() -> Site:
+    name = "演示闽市人民政府"
+    s = Site("v_jsonapi", name + "（JSON 列表接口）", "city", "350400", "/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm",
+             notes="variant: static shell whose script fetches /fjdzapp/data (channel id from a page variable)")
+    col = "/smsrmzfbgs/smsrmzf/zfxxgkndbg/"
+    items = [
+        (col + "202403/t20240306_2006885.htm", "演示闽市2023年政府信息公开工作年度报告", "2024.03.06 09:00:00", "report", "演示闽市人民政府", 2023, 101),
+        (col + "202402/t20240220_2000001.htm", "演示闽市2023年政府信息公开工作年度报告政策解读", "2024.02.20 09:00:00", "other", "", 0, 0),
+        (col + "202303/t20230303_1884230.htm", "演示闽市2022年政府信息公开工作年度报告", "2023-03-03 09:00:00", "report", "演示闽市人民政府", 2022, 102),
+        (col + "202212/t20221201_1870000.htm", "关于做好2022年度政府信息公开工作年度报告编制工作的通知", "2022.12.01 09:00:00", "notice", "", 0, 0),
+        (col + "202203/t20220307_1762786.htm", "演示闽市2021年政府信息公开工作年度报告", "2022.03.07 09:00:00", "report", "演示闽市人民政府", 2021, 103),
+        (col + "202103/t20210306_1640749.htm", "演示闽市2020年政府信息公开工作年度报告", "2021.03.06 09:00:00", "report", "演示闽市人民政府", 2020, 104),
+    ]
+    _add_articles(s, name, items)
+    data = [{"docid2": 2006885 - i, "chnl": "政府信息公开年报", "doctitle": t, "docpuburl": p, "chnldocurl": p, "url": p,
+             "docreltime": d, "sourcename": "政府信息公开办", "pics": [], "files": [], "rels": []}
+            for i, (p, t, d, *_) in enumerate(items)]
+    answer = {"error": False, "page": 1, "prepage": 100, "pageCount": 1, "recordCount": len(data), "data": data}
+    s.add("/fjdzapp/data", json.dumps(answer, ensure_ascii=False), "application/json;charset=UTF-8")
+    s.add(col + "index.htm", _page("政府信息公开年报", (
+        "<ul class=\"list_ul\" id=\"list\"></ul><div class=\"page\" id=\"page\"></div>"
+        "<script>\nvar chnlid = '1377';\nvar prepage = 100;\nfunction load(page) {\n  $.ajax({\n"
+        "    url: '/fjdzapp/data',\n    type: 'GET',\n    dataType: 'json',\n"
+        "    data: {channelid: 100000, classsql: 'chnlid=' + chnlid, prepage: prepage, page: page},\n"
+        "    success: function (res) {\n      var h = '';\n      $.each(res.data, function (i, d) {\n"
+        "        h += '<li><a href=\"' + d.docpuburl + '\">' + d.doctitle + '</a></li>';\n      });\n"
+        "      $('#list').html(h);\n    }\n  });\n}\nload(1);\n</script>"), name,
+        head="<script src=\"/images/jquery.min.js\"></script>"))
+    return s
+
+
+def variant_sites() -> list[Site]:
+    return [trs_haiyun_site(), trs_inline_site(), hanweb_param_site(), hanweb_initdata_site(), jsonapi_site()]
