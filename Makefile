@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test test-under-load bench bench-crawl bench-datasette clean
+.PHONY: install chromium office demo test test-under-load bench bench-crawl bench-datasette clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,19 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium fonts-wqy-zenhei >/dev/null; fi
 
-demo: install chromium
+# LibreOffice, headless, for DOC/WPS/ET reports (converted to DOCX/XLSX in a sandboxed
+# subprocess, pipelines/parser/convert.py): Writer and Calc without the GUI, ~300 MB.
+office:
+	@if ! command -v soffice >/dev/null 2>&1 || ! test -e /usr/lib/libreoffice/program/libswlo.so \
+	    || ! test -e /usr/lib/libreoffice/program/libsclo.so; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null; fi
+
+demo: install chromium office
 	$(BIN)/zfxxgk demo
 
-test: install chromium
+test: install chromium office
 	$(BIN)/python -m pytest
 
 # The reliability check: the whole suite RUNS times in a row (default 5) while LOAD busy

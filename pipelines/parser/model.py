@@ -30,8 +30,13 @@ class Cell:
     """One numeric leaf of the report, with the text it was read from.
 
     status is "number", "blank" (printed empty), "na_marker" (/, —, 无 ...), "text"
-    (printed something that is not a number) or "derived" (placed by an identity repair
-    in flattened text; raw is then what the flattened line held, if anything).
+    (printed something that is not a number), "derived" (placed by an identity repair
+    in flattened text; raw is then what the flattened line held, if anything) or "ocr" (a
+    number read by OCR from a scanned page: value as read, raw the recognised text).
+
+    confidence is the OCR engine's score (0-1) for text read from a scanned page (numbers and
+    placeholders); None for a blank, and for every cell read from a text layer. An OCR'd value the
+    identities or its score put in doubt is named in the report's `ocr_suspect:<key>` warnings.
     """
 
     value: float | int | None
@@ -42,6 +47,7 @@ class Cell:
     # where in its document the cell was read: 'p3 t2 r5 c4' (page, table, row, column of a
     # PDF), 't2 r5 c4' (HTML, DOCX), 'l123' (line of flattened text); None if not known
     origin: str | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"value": self.value, "raw": self.raw, "status": self.status}
@@ -51,6 +57,8 @@ class Cell:
             d["note"] = self.note
         if self.origin:
             d["origin"] = self.origin
+        if self.confidence is not None:
+            d["confidence"] = self.confidence
         return d
 
 

@@ -8,6 +8,9 @@ from . import identities, labels, meta
 from .decode import decode_html
 from .document import (Block, html_blocks, isolate_body, looks_like_html, parse_html, text_blocks)
 from .model import (ERROR, NO_TABLES, NOT_A_REPORT, OK, PARTIAL, UNREADABLE, UNSUPPORTED, Report)
+from .office import OFFICE_FORMATS, read_office
+from .ocr import ENGINE_MISSING, mark_cells, read_scan
+from .pdf import NO_TEXT_LAYER, read_pdf
 from .sniff import BINARY_FORMATS, sniff
 from .tables import CellSink, FlatReader, GridReader
 
@@ -32,12 +35,29 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
     kind = sniff(data, url, content_type)
     if kind == "empty":
         return Report(parse_status=UNREADABLE, reason="empty document", source_format=kind)
-    if kind in BINARY_FORMATS:
+    # Word and spreadsheet files (office.py; DOC/WPS through LibreOffice): the same blocks as a page
+    office = read_office(data, kind) if kind in OFFICE_FORMATS else None
+    if office is not None and office.failure:
+        return Report(parse_status=office.status, source_format=office.kind, reason=office.failure,
+                      warnings=office.warnings)
+    # PDF with a text layer (pdf.py): the same blocks, each table with its page
+    pdf = read_pdf(data) if kind == "pdf" else None  # (blocks, why not readable)
+    # Scans (ocr.py): a PDF with no usable text layer, or a page image, read by OCR
+    scan = None
+    if kind == "image" or (pdf is not None and pdf[1] == NO_TEXT_LAYER):
+        scan = read_scan(data, kind)
+        if scan.failure:
+            return Report(parse_status=UNSUPPORTED if scan.failure == ENGINE_MISSING else UNREADABLE,
+                          source_format=kind, reason=f"{pdf[1]}; {scan.failure}" if pdf else scan.failure)
+        pdf = (scan.blocks, None)
+    if pdf is not None and pdf[1]:
+        return Report(parse_status=UNREADABLE, source_format="pdf", reason=pdf[1])
+    if kind in BINARY_FORMATS and office is None and pdf is None:
         return Report(parse_status=UNSUPPORTED, source_format=kind,
                       reason=f"{kind} documents are archived but not parsed yet")
     if kind == "binary":
         return Report(parse_status=UNREADABLE, source_format=kind, reason="binary data, not a document")
-    text, encoding, declared, mislabelled = decode_html(data, content_type)
+    text, encoding, declared, mislabelled = decode_html(data, content_type) if office is None and pdf is None else ("", "", "", False)
     warnings = [f"charset_mislabelled:declared {declared}, decoded as {encoding}"] if mislabelled else []
     if _garbled(text):
         return Report(parse_status=UNREADABLE, source_format=kind, warnings=warnings,
@@ -46,7 +66,12 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
     meta_tags: dict[str, str] = {}
     titles: list[str] = []
     truncated = None
-    if kind == "html" or looks_like_html(text):
+    if office is not None:
+        source_format, blocks = office.kind, office.blocks
+        warnings += office.warnings
+    elif pdf is not None:
+        source_format, blocks = ("pdf" if scan is None else kind), pdf[0]
+    elif kind == "html" or looks_like_html(text):
         source_format = "html"
         root, truncated = parse_html(text)
         blocks = []
@@ -85,6 +110,8 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
         FlatReader(flat, m.year).feed(_table_region(body, headings))
         if flat.tables_seen:
             sink = flat
+        elif not sink.cells:
+            sink.warnings.extend(w for w in flat.warnings if w not in sink.warnings)  # why nothing came out
 
     report = Report(parse_status=OK, source_format=source_format, title=m.title, year=m.year,
                     agency=m.agency, published_at=m.published_at)
@@ -101,6 +128,8 @@ def _parse(data: bytes, url: str | None, content_type: str | None) -> Report:
         report.warnings.append("hybrid_labels:" + ",".join(
             f"{b}={t}" for b, t in sorted(sink.evidence.items())))
     _judge(report, sink, headings)
+    if scan is not None:  # OCR'd cells: status "ocr", confidence, misreads flagged
+        mark_cells(report, scan)
     _truncated(report, truncated)
     return report
 
@@ -221,6 +250,11 @@ def _judge(report: Report, sink: CellSink, headings: dict[int, int]) -> None:
     tables = sink.tables_seen
     title_says_report = report.title is not None and report.year is not None
     decoy = next((w.split(":", 1)[1] for w in report.warnings if w.startswith("decoy_title:")), None)
+    if report.cells and report.year is None and all(c.status == "blank" for c in report.cells.values()):
+        # the official template (国办公开办函〔2021〕30号) as distributed: tables, no values, no year
+        report.parse_status = NOT_A_REPORT
+        report.reason = f"a blank report template: standard tables with all {len(report.cells)} value cells empty"
+        return
     if not tables and not report.cells:
         if decoy:
             report.parse_status = NOT_A_REPORT

@@ -28,7 +28,8 @@ def test_parse_prints_the_report_as_json():
     assert set(out["sections"]) == {"overview", "problems", "other"}
 
 
-@pytest.mark.parametrize("name, status", [("README.md", "not_a_report"), ("js_hongze_2023.pdf", "unsupported_format")])
+@pytest.mark.parametrize("name, status", [("README.md", "not_a_report"),
+                                          ("derived/js_hongze_2023.truncated.pdf", "unreadable")])
 def test_non_reports_exit_nonzero_with_one_line_reason(name, status):
     proc = run(SAMPLES / name)
     assert proc.returncode == 1

@@ -25,6 +25,8 @@ def _doc_for(expected_path):
 def test_sample_cells_match_expected(expected_path):
     doc, meta = _doc_for(expected_path)
     expected = json.loads(expected_path.read_text(encoding="utf-8"))["cells"]
+    if doc.suffix == ".pdf":
+        pytest.skip("PDF samples are compared whole-cell-map in tests/parser/test_pdf.py")
     report = parse_document(doc.read_bytes(), url=f"file://{doc.name}")
     if doc.suffix not in PARSED_FORMATS:
         # PDF parsing is its own issue; until then the document must be recognised and kept
