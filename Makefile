@@ -53,7 +53,7 @@ test: install chromium office
 RUNS ?= 5
 LOAD ?= 2
 PYTEST_ARGS ?=
-test-under-load: install chromium
+test-under-load: install chromium office
 	$(BIN)/python tests/under_load.py --runs $(RUNS) --load $(LOAD) -- $(PYTEST_ARGS)
 
 bench: install
