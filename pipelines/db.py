@@ -546,3 +546,9 @@ def m015_coverage_and_continuity(db: sqlite_utils.Database) -> None:
         JOIN report_cells cb ON cb.report_id = b.id
              AND cb.key = substr(ca.key, 1, length(ca.key) - length('carried_forward')) || 'carried_over'
         WHERE a.is_latest = 1""")
+
+
+@migrations()
+def m016_cell_confidence(db: sqlite_utils.Database) -> None:
+    """The OCR engine's confidence (0-1) for a number read from a scanned page; NULL otherwise."""
+    db["report_cells"].add_column("confidence", float)

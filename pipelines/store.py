@@ -177,7 +177,7 @@ def _insert_sql(table: str, columns: list[str]) -> str:
 
 
 _CELL_COLUMNS = ["report_id", "key", "table_name", "row_key", "column_key", "value", "raw", "status", "unit", "note",
-                 "document_sha256", "origin"]
+                 "document_sha256", "origin", "confidence"]
 _CHECK_COLUMNS = ["report_id", "identity", "column_key", "lhs", "rhs", "ok"]
 
 
@@ -189,7 +189,8 @@ def _write_parsed(db: sqlite_utils.Database, report_id: int, report: Report) -> 
     """
     conn = db.conn
     conn.executemany(_insert_sql("report_cells", _CELL_COLUMNS), [
-        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note, report.cells_from, c.origin)
+        (report_id, key, *split_key(key), c.value, c.raw, c.status, c.unit, c.note, report.cells_from, c.origin,
+         c.confidence)
         for key, c in report.cells.items()])
     conn.executemany(_insert_sql("identity_checks", _CHECK_COLUMNS), [
         (report_id, c.id, c.column, c.lhs, c.rhs, int(c.ok)) for c in report.checks])

@@ -30,10 +30,11 @@ def _cell(cells, key, doc_default, suspects):
     c = cells.get(key)
     if c is None:
         return Markup('<td class="absent" title="此表无此格 · not in this template"></td>')
-    value, raw, status, origin, doc = c
+    value, raw, status, origin, doc, confidence = c
     shown = raw or "" if value is None else str(int(value) if float(value).is_integer() else value)
     title = "; ".join(x for x in (f"原文 · as printed: {raw}" if raw not in (None, "") else "",
-                                  f"位置 · at {origin}" if origin else "", MARKS.get(status, "")) if x)
+                                  f"位置 · at {origin}" if origin else "", MARKS.get(status, ""),
+                                  f"置信度 · confidence {confidence:.2f}" if confidence is not None else "") if x)
     classes = " ".join(x for x in (status, "violation" if key in suspects else "") if x)
     href = f"/-/archive/{doc or doc_default}" if (doc or doc_default) else None
     inner = Markup(f'<a href="{escape(href)}" title="{escape(title)}">{escape(shown)}</a>') if href else escape(shown)
@@ -77,8 +78,9 @@ async def report_page(datasette, request):
     if found is None:
         return Response.html("<h1>404</h1><p>没有这份报告 · no such report</p>", status=404)
     report = dict(found)
-    cells = {r["key"]: (r["value"], r["raw"], r["status"], r["origin"], r["document_sha256"]) for r in (await db.execute(
-        "SELECT key, value, raw, status, origin, document_sha256 FROM report_cells WHERE report_id = ?", [report_id])).rows}
+    cells = {r["key"]: (r["value"], r["raw"], r["status"], r["origin"], r["document_sha256"], r["confidence"])
+             for r in (await db.execute("SELECT key, value, raw, status, origin, document_sha256, confidence "
+                                        "FROM report_cells WHERE report_id = ?", [report_id])).rows}
     checks = [dict(r) for r in (await db.execute(
         "SELECT identity, column_key, lhs, rhs, ok FROM identity_checks WHERE report_id = ? ORDER BY identity, column_key",
         [report_id])).rows]
