@@ -21,6 +21,7 @@ from lxml import etree
 
 from . import labels
 from .normalize import clean_text, label_key
+from .values import looks_like_value
 
 MAX_ROWS = 400  # per table; real report tables have about 30
 MAX_COLS = 64
@@ -112,6 +113,7 @@ class Block:
     grid: Grid | None = None
     within: int = -1  # innermost element open when the block was made (-1: none, or not HTML)
     outline: Outline | None = field(default=None, repr=False)
+    line: int | None = None  # flattened text: the 1-based line the block was read from
 
 
 def looks_like_html(text: str) -> bool:
@@ -127,6 +129,7 @@ _INLINE_TAG = re.compile(
     r"<\s*/?\s*(?:span|font|b|strong|i|em|u|s|strike|small|big|sub|sup|a|abbr|label|ins|del|nobr"
     r"|[a-z]\w*:[\w-]+)\b[^>]*>", re.IGNORECASE)
 _DEPTH_ERROR = re.compile(r"depth in document: (\d+)", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def parse_html(text: str) -> tuple[etree._Element | None, str | None]:
@@ -136,6 +139,9 @@ def parse_html(text: str) -> tuple[etree._Element | None, str | None]:
     its limits (nesting more than 2048 elements deep). The tree then holds only what came
     before that point.
     """
+    # XHTML (LibreOffice's "XHTML Writer File") opens with <?xml ... encoding="UTF-8"?>, which
+    # lxml refuses in a str: the text is already decoded, so the declaration says nothing
+    text = _XML_DECLARATION.sub("", text, count=1)
     root, truncated = _parse_html(text)
     if truncated:
         # Unclosed <font>/<span> wrappers are the cheap way to get this deep, and those tags
@@ -314,12 +320,67 @@ def isolate_body(blocks: list[Block]) -> list[Block]:
 
 
 def text_blocks(text: str) -> list[Block]:
-    """Flattened page text: every non-empty line is a block."""
-    out = []
-    for line in text.splitlines():
-        t = clean_text(line)
-        if t:
-            out.append(Block("para", text=t))
-            if len(out) >= MAX_BLOCKS:
-                break
+    """Flattened page text: every non-empty line is a block, with its line number.
+
+    Text extractions come in three shapes, all read as "one cell per line" afterwards:
+    - page text with one cell per line (as is);
+    - the whole report body on one line (archives that keep a page's text in one field): a
+      line that holds a table's numbers is cut at its spaces, one block per piece;
+    - markdown from PDF-to-markdown converters: `#`/`**`/`>` markup goes, a pipe-table row
+      gives one block per cell and its `|---|` separator rows go. A row with numbers keeps its
+      empty cells as empty blocks, since markdown, unlike page text, still shows the blank.
+    """
+    out: list[Block] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        for t in _line_pieces(line):
+            out.append(Block("para", text=t, line=n))
+        if len(out) >= MAX_BLOCKS:
+            del out[MAX_BLOCKS:]
+            break
     return out
+
+
+_MD_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_MD_SEPARATOR_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
+_MD_MARKUP = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S))")
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+_MD_HEADS = frozenset("#>-*+")
+_NUMERIC_PIECE = re.compile(r"^[+\-−－]?\d[\d,.，]*(?:万元|元|件|项|个|条|次|人次)?$")
+BODY_LINE = 200  # longer lines are checked for a table flattened into them
+BODY_LINE_NUMBERS = 8  # ... and cut at spaces when they hold at least this many numbers
+
+
+def _line_pieces(line: str) -> list[str]:
+    """The blocks of one line of text (see text_blocks)."""
+    head = line.lstrip()[:1]
+    if head == "|" and _MD_ROW.match(line):
+        return _md_row_cells(line)
+    if head in _MD_HEADS or "**" in line or "__" in line:
+        line = _MD_EMPHASIS.sub("", _MD_MARKUP.sub("", line))
+    t = clean_text(line)
+    if not t:
+        return []
+    if len(t) > BODY_LINE:
+        pieces = t.split(" ")
+        if sum(1 for p in pieces if _NUMERIC_PIECE.match(p)) >= BODY_LINE_NUMBERS:
+            return [p for p in pieces if p]
+    return [t]
+
+
+def _md_row_cells(line: str) -> list[str]:
+    """The cells of one markdown pipe-table row; [] for a |---| separator row."""
+    raw = line.strip()[1:-1].split("|")
+    if all(_MD_SEPARATOR_CELL.match(c) for c in raw):
+        return []
+    cells = [clean_text(_MD_EMPHASIS.sub("", c)) for c in raw]
+    text_at = [i for i, c in enumerate(cells) if c and not looks_like_value(c)]
+    last_label = text_at[-1] if text_at else -1
+    after = cells[last_label + 1:]
+    if after and any(after):
+        # a data row: its label cells (merged-cell leftovers dropped), then every value cell,
+        # blanks included, so that values stay in their columns
+        return [c for c in cells[:last_label + 1] if c] + after
+    if after and text_at and (labels.match_t3_row([label_key(cells[last_label])], None)[0]
+                              or labels.match_t2_row(label_key(cells[last_label]))):
+        return [c for c in cells[:last_label + 1] if c] + after  # a known row printed all blank
+    return [c for c in cells if c]

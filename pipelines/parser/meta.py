@@ -29,6 +29,16 @@ _AGENCY_LABEL = re.compile(
     r"(?:发布机构|发文机关|发布单位|信息来源|来\s*源|报告主体|主办单位|公开主体)\s*[:：]\s*([\u4e00-\u9fff（）()]{3,40})"
 )
 _AGENCY_TAIL = re.compile(r"(?:政府信息公开|关于|主题分类|索引号|发文日期|发布日期).*$")
+# Markup in front of a line that is not part of its text: markdown (# heading, > quote, list
+# bullets, **bold**) as PDF-to-markdown converters write it, an archive's "标题：" field name.
+_MARKUP = re.compile(r"^(?:\s*(?:#{1,6}|>|[-*+](?=\s))\s*|\s*标题\s*[:：]\s*)+")
+_EMPHASIS = re.compile(r"\*\*|__")
+# Words that put a title match inside a sentence about another document: the template's own
+# name 《中华人民共和国政府信息公开工作年度报告格式》, a notice that 印发/转发 a report ...
+_NOT_AN_AGENCY = re.compile(r"印发|转发|关于|根据|按照|依据|通知|要求|^中华人民共和国$")
+# A bare place name (三明市): the report of a place is its people's government's.
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,12}?(?:省|自治区|市|自治州|州|盟|县|自治县|旗|区|镇|乡)$")
+_ORGAN = re.compile(r"(?:政府|委员会|办公室|办公厅|局|厅|部|委|院|署|会|中心|所|站|处|队|社|馆|集团|公司|管委会)$")
 
 
 @dataclass
@@ -42,16 +52,25 @@ class Meta:
 
 def parse_title(text: str) -> tuple[int | None, str | None] | None:
     """Year and issuing body from a report title; None if the text is not such a title."""
-    t = to_simplified(clean_text(text))
+    t = _plain(text)
     if _DECOY.search(t):
         return None
     m = _TITLE.search(t)
     if not m:
         return None
+    if t[m.end():m.end() + 2] == "格式":
+        return None  # 《…年度报告格式》: the template's name, in a sentence citing it
     year = m.group("y1") or m.group("y2")
     agency = (m.group("agency") or "").strip("（）() ·")
     agency = re.sub(r"^(?:关于|公布|发布)", "", agency) or None
+    if agency and _NOT_AN_AGENCY.search(agency):
+        return None  # a sentence about a report, not a report's title
     return (int(year) if year else None), agency
+
+
+def _plain(text: str) -> str:
+    """A line's text without markup around it, simplified: what its title tests read."""
+    return to_simplified(_MARKUP.sub("", _EMPHASIS.sub("", clean_text(text)))).strip()
 
 
 def _date(y, m, d) -> str | None:
@@ -63,7 +82,7 @@ def _date(y, m, d) -> str | None:
 
 def is_decoy_title(text: str) -> bool:
     """A title that names the reports but is a notice, a plan or a guide about them."""
-    t = to_simplified(clean_text(text))
+    t = _plain(text)
     return bool(_DECOY.search(t)) and bool(_TITLE.search(t))
 
 
@@ -86,11 +105,17 @@ def extract(title_candidates: list[str], meta_tags: dict[str, str], body_lines: 
         for piece in re.split(r"\s*[_|｜]\s*|\s+-\s+", cand):
             parsed = parse_title(piece)
             if parsed and (parsed[0] or parsed[1]):
-                out.title = clean_text(piece)
+                out.title = _MARKUP.sub("", _EMPHASIS.sub("", clean_text(piece))).strip()
                 out.year, out.agency = parsed
                 break
         if out.title:
             break
+    if out.agency and _PLACE.match(out.agency) and not _ORGAN.search(out.agency):
+        # "三明市2021年…报告": the text names the body ("现公布三明市人民政府2021年…"),
+        # however a text extraction cut the name over lines
+        flat = re.sub(r"\s+", "", page_text)
+        if out.agency + "人民政府" in flat:
+            out.agency += "人民政府"
 
     if not out.year:
         m = _PERIOD.search(page_text)

@@ -19,7 +19,7 @@ from .document import Block, Grid, GridCell
 from .labels import APPLICANTS, T4_DEFAULT_COLUMNS
 from .model import Cell
 from .normalize import label_key
-from .repair import place_rows
+from .repair import place_rows, read_pieces
 from .values import looks_like_value, parse_cell
 
 
@@ -274,19 +274,44 @@ def _align(cols, values: list[GridCell]):
 
     When a row has as many value cells as the header has named columns they pair in order:
     上海's 2019 table puts colspan=2 on different columns in the header and in the data rows,
-    so column indices disagree while the order does not. Otherwise each value goes to the
-    named column its first grid column falls in.
+    so column indices disagree while the order does not. Otherwise the pairing follows the
+    grid's column boundaries: each value goes to a header column its grid columns overlap,
+    left to right, the pairing that covers the most grid columns winning (ties: the one that
+    places more non-blank values). Word's "save as web page" writes exactly such rows: a value
+    cell spanning two header columns next to a header spanning two value cells, and empty
+    placeholder cells where a row's edges do not reach the table's.
     """
     if len(cols) == len(values) or cols[0][1] is None:
         return list(zip(cols, values))
+    m, k = len(values), len(cols)
+    # a cell covering two header columns whole is no one column's value (a row cut by a page
+    # break, a note across the table)
+    spans_several = [sum(1 for c in cols if v.col <= c[1] and c[2] <= v.col + v.colspan - 1) > 1
+                     for v in values]
+    # best[i][j]: (grid columns covered, non-blank values placed) pairing values[i:] with cols[j:]
+    best = [[(0, 0)] * (k + 1) for _ in range(m + 1)]
+    step = [[0] * (k + 1) for _ in range(m + 1)]  # 0: skip the value, 1: skip the column, 2: pair
+    for i in range(m - 1, -1, -1):
+        v = values[i]
+        v0, v1 = v.col, v.col + v.colspan - 1
+        for j in range(k - 1, -1, -1):
+            options = [(best[i + 1][j], 0), (best[i][j + 1], 1)]
+            overlap = min(v1, cols[j][2]) - max(v0, cols[j][1]) + 1
+            if overlap > 0 and not spans_several[i]:
+                a, b = best[i + 1][j + 1]
+                options.append(((a + overlap, b + (1 if v.text.strip() else 0)), 2))
+            best[i][j], step[i][j] = max(options, key=lambda o: (o[0], o[1]))
     out = []
-    used = set()
-    for v in values:
-        for i, col in enumerate(cols):
-            if i not in used and col[1] <= v.col <= col[2]:
-                out.append((col, v))
-                used.add(i)
-                break
+    i = j = 0
+    while i < m and j < k:
+        st = step[i][j]
+        if st == 2:
+            out.append((cols[j], values[i]))
+            i, j = i + 1, j + 1
+        elif st == 1:
+            j += 1
+        else:
+            i += 1
     return out
 
 
@@ -339,7 +364,16 @@ def _guess_template(sink: CellSink, year_hint: int | None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 class FlatReader:
-    """Flattened text: label lines, each followed by the value lines of its row; blanks lost."""
+    """Flattened text: label lines, each followed by the value lines of its row; blanks lost.
+
+    Text extractions also cut labels into pieces, one per line ("（" "二" "）" "部分公开" ...,
+    "（六）其他" / "处理"): the label of a row is the shortest run of the label lines before its
+    values that names a known row, and a group label is found the same way. Numbers split
+    over lines or run together are read by `repair.read_pieces`, T3 rows by `place_rows`.
+    Values after a label that names no row are not dropped in silence: a warning says where.
+    """
+
+    MAX_LABEL_PIECES = 24  # label lines joined at most, looking for a row's label
 
     def __init__(self, sink: CellSink, year_hint: int | None = None):
         self.sink = sink
@@ -350,17 +384,33 @@ class FlatReader:
         self.t2_unit: str | None = None
         self.group: str | None = None
         self.t3_rows: list[tuple[str, list[Cell]]] = []
+        self.labels_seen = 0  # label lines read inside a table
+        self.rows_seen = 0  # rows recognised, whether or not their values could be placed
 
     def feed(self, blocks: list[Block]) -> None:
-        toks = [(b.text, looks_like_value(b.text)) for b in blocks]
+        toks = [(b.text, looks_like_value(b.text), getattr(b, "line", None)) for b in blocks]
         i, n = 0, len(toks)
+        run: list[str] = []  # the label lines since the last value
         while i < n:
-            text, is_value = toks[i]
+            text, is_value, _line = toks[i]
             j = i + 1
             while j < n and toks[j][1]:
                 j += 1
             if not is_value:
-                self._label(text, label_key(text), [t for t, _ in toks[i + 1:j]])
+                run.append(text)
+                vals = [Cell(None, t, "", origin=f"l{ln}" if ln else None) for t, _v, ln in toks[i + 1:j]]
+                if vals:
+                    label = self._row_label(run)
+                    self._label(label, label_key(label), vals)
+                    run = []
+                else:
+                    key = label_key(text)
+                    if ("信息内容" not in key and "信息内容" in label_key("".join(run[-3:]))
+                            and "信息内容" not in label_key("".join(run[-3:-1]))):
+                        key = "信息内容"  # the T2 header's first cell, cut over lines
+                    self._label(text, key, vals)
+                    self._group_from(run)
+            # (values before any label line: prose numbers, page furniture, are not a row)
             i = j
         self.close()
 
@@ -371,11 +421,57 @@ class FlatReader:
             self.sink.repairs.extend(repairs)
             for w in warns:
                 self.sink.warn(w)
+        if not self.sink.cells:
+            # say why nothing came out, rather than a bare "no tables"
+            if self.rows_seen:
+                self.sink.warn(f"flat_text_nothing_placed:{self.rows_seen} rows recognised, none could be placed")
+            elif self.kind:
+                self.sink.warn(f"flat_text_nothing_placed:a {self.kind} header but no row labels with values")
+            else:
+                self.sink.warn("flat_text_nothing_placed:no table headers or row labels in the text")
 
     def _enter(self, kind: str) -> None:
         self.kind = kind
 
-    def _label(self, text: str, key: str, vals: list[str]) -> None:
+    # -- labels split over lines ---------------------------------------------------------------
+    def _row_label(self, run: list[str]) -> str:
+        """The shortest tail of the label lines before a row's values that names a known row."""
+        for k in range(1, min(len(run), self.MAX_LABEL_PIECES) + 1):
+            text = "".join(run[-k:])
+            key = label_key(text)
+            if not key:
+                continue
+            if self.kind in (None, "T2") and labels.match_t2_row(key):
+                return text
+            if self.kind == "T3":
+                group = self.group
+                for g in range(1, k):  # a group label just before the row's own label
+                    group = labels.t3_group_of(label_key("".join(run[-k - g:-k]))) or group
+                if labels.match_t3_row([key], group)[0]:
+                    if len(run) > k:
+                        self._group_from(run[:-k])
+                    return text
+            if self.kind in (None, "T2", "T3") and (labels.is_t4_header([key]) or labels.t2_caption(key)):
+                return run[-1]
+        return run[-1]
+
+    def _group_from(self, run: list[str]) -> None:
+        """A T3 group label cut over lines ("（六）其他" / "处理"): the group it names."""
+        if self.kind != "T3":
+            return
+        for k in range(2, min(len(run), 6) + 1):
+            key = label_key("".join(run[-k:]))
+            g = labels.t3_group_of(key)
+            if g and not labels.match_t3_row([label_key(run[-1])], None)[0]:
+                self.group = g
+                return
+
+    def _dropped(self, text: str, vals: list[Cell], why: str) -> None:
+        where = vals[0].origin or "?"
+        self.sink.warn(f"unplaceable_row:{where} {text[:40]!r}: {len(vals)} values dropped ({why})")
+
+    def _label(self, text: str, key: str, vals: list[Cell]) -> None:
+        raws = [c.raw for c in vals]
         if labels.t2_caption(key):
             self._enter("T2")
             self.t2_fragments, self.t2_fields, self.t2_unit = None, None, None
@@ -388,9 +484,12 @@ class FlatReader:
         if self.kind == "T2" and self.t2_fragments is not None and not t2row:
             self.t2_fragments.append(key)
             self.t2_unit = labels.header_unit(text) or self.t2_unit
+            if vals:
+                self._dropped(text, vals, "in the T2 header")
             return
         if t2row:
             self._enter("T2")
+            self.rows_seen += 1
             self._t2_row(t2row, vals)
             return
         if self.kind != "T3" and labels.is_t3_header([key]):
@@ -400,17 +499,28 @@ class FlatReader:
         if self.kind == "T3":
             row, self.group = labels.match_t3_row([key], self.group)
             if row and vals:
-                self.t3_rows.append((row, [parse_cell(v)[0] for v in vals]))
+                self.rows_seen += 1
+                cells = []
+                for c in vals:
+                    cell = parse_cell(c.raw)[0]
+                    cell.origin = c.origin
+                    cells.append(cell)
+                self.t3_rows.append((row, cells))
                 _t3_vote(self.sink, row)
                 return
             if row or not labels.is_t4_header([key]):
+                if vals and not row:
+                    self._dropped(text, vals, "the label names no row of 三")
                 return
         if self.kind != "T4" and labels.is_t4_header([key]):
             self._enter("T4")
         if self.kind == "T4" and vals:
+            self.rows_seen += 1
             self._t4(vals)
+        elif self.kind == "T2" and vals:
+            self._dropped(text, vals, "the label names no row of 二")
 
-    def _t2_row(self, row: str, vals: list[str]) -> None:
+    def _t2_row(self, row: str, vals: list[Cell]) -> None:
         if self.t2_fragments is not None:
             self.t2_fields = labels.t2_fields_in("".join(self.t2_fragments)) or None
             self.t2_fragments = None
@@ -418,15 +528,35 @@ class FlatReader:
         if not fields:
             fields = _default_t2_fields(self.sink, self.year_hint, row)
         if len(vals) != len(fields):
-            # without the grid there is no telling which column a value belongs to
-            self.sink.warn(f"t2_value_count:{row}")
-            return
-        for fld, raw in zip(fields, vals):
-            _t2_put(self.sink, row, fld, raw, self.t2_unit if fld == "amount_wan_yuan" else None)
+            # a number split over lines or digits run together: read only when the digits
+            # allow one reading (二 has no identity to check it against)
+            how, readings = read_pieces(vals, len(fields))
+            if len(readings) != 1:
+                # without the grid there is no telling which column a value belongs to
+                self.sink.warn(f"t2_value_count:{row}")
+                return
+            self.sink.warn(f"{'number_joined' if how == 'join' else 'digits_split'}:active.{row}")
+            vals = readings[0]
+        for fld, c in zip(fields, vals):
+            _t2_put(self.sink, row, fld, c.raw, self.t2_unit if fld == "amount_wan_yuan" else None, c.origin)
+            if c.note:
+                self.sink.cells[f"active.{row}.{fld}"].note = c.note
 
-    def _t4(self, vals: list[str]) -> None:
-        if len(vals) != len(T4_DEFAULT_COLUMNS):
-            self.sink.warn(f"t4_value_count:{len(vals)}")
-            return
-        for name, raw in zip(T4_DEFAULT_COLUMNS, vals):
-            self.sink.put(f"appeals.{name}", raw)
+    def _t4(self, vals: list[Cell]) -> None:
+        n = len(T4_DEFAULT_COLUMNS)
+        if len(vals) != n:
+            how, readings = read_pieces(vals, n, _t4_identities_hold)
+            if len(readings) != 1:
+                self.sink.warn(f"t4_value_count:{len(vals)}")
+                return
+            self.sink.warn(f"{'number_joined' if how == 'join' else 'digits_split'}:appeals")
+            vals = readings[0]
+        for name, c in zip(T4_DEFAULT_COLUMNS, vals):
+            self.sink.put(f"appeals.{name}", c.raw, origin=c.origin)
+            if c.note:
+                self.sink.cells[f"appeals.{name}"].note = c.note
+
+
+def _t4_identities_hold(values: tuple) -> bool:
+    """I4-I6: in each block of five, 总计 is the sum of the four outcomes."""
+    return all(values[b + 4] == sum(values[b:b + 4]) for b in range(0, len(values), 5))
