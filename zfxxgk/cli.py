@@ -103,6 +103,37 @@ def crawl(portals, db, archive, only, delay, recheck_days, full, trigger, log_le
 
 
 @cli.command()
+@click.argument("target", metavar="ID|URL")
+@click.option("--portals", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Portal registry CSV (default: the shipped registry); its row is marked verified.")
+@click.option("--fixtures", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the portal's folder of fixtures goes (default: tests/spiders/fixtures).")
+@click.option("--delay", type=float, default=None, help="Seconds between requests (default: the crawl's 1.0).")
+def probe(target, portals, fixtures, delay):
+    """Crawl one portal verbosely and keep its pages as spider fixtures (needs the internet).
+
+    TARGET is a registry id or a URL. Saves every listing, navigation and report page, bytes
+    as served, with the reports found, and marks the registry row verified if it yielded any.
+    """
+    from zfxxgk.scraper.registry import RegistryError
+
+    from .probe import FIXTURES
+    from .probe import probe as run
+
+    try:
+        result = run(target, portals=portals, fixtures=fixtures or FIXTURES, delay=delay)
+    except RegistryError as exc:
+        click.echo(f"zfxxgk probe: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"run {result.run.get('id')}: {result.run.get('status')}: {result.run.get('summary')}")
+    click.echo(f"{len(result.saved)} pages saved in {result.folder}; {len(result.reports)} reports found"
+               + ("; registry row marked verified" if result.verified else ""))
+    for r in result.reports:
+        click.echo(f"  {r['year'] or '?'}  {r['agency'] or '?'}  {r['parse_status']}  {r['url']}")
+    sys.exit(0 if result.reports else 1)
+
+
+@cli.command()
 @db_option
 @click.option("--nights", type=int, default=3, show_default=True,
               help="Alarm when a portal failed (or found nothing) this many runs in a row.")

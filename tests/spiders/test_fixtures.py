@@ -51,6 +51,9 @@ PORTALS = {  # fixture folder: (portal id, start URL, registry cms)
     # overrides/fixtures/<portal_id>/: the portal whose override it is
     "fj_sanming": ("fj_sanming", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm", ""),
 }
+# folders saved by `zfxxgk probe` say which portal they are in a portal.json of their own
+PORTALS.update({d.name: (info["id"], info["start_url"], info.get("cms", "")) for d in FIXTURES.iterdir()
+                if (d / "portal.json").is_file() for info in [json.loads((d / "portal.json").read_text("utf-8"))]})
 
 
 @pytest.fixture(scope="module")
