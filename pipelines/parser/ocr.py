@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .document import MAX_COLS, MAX_ROWS, Block, Grid, GridCell
+from .layout import paragraphs
 from .normalize import clean_text, label_key
 
 OCR_DPI = 150  # what the engine reads best at for report-sized print (measured; 300 is slower, no better)
@@ -731,7 +732,8 @@ def _assemble(page_items, result: ScanResult) -> list[Block]:
         def flush_lines(run=run, left=left, right=right):
             nonlocal carry
             if run:
-                paras, carry = _paragraphs(run, left, right, carry)
+                paras, carry = paragraphs(run, left, right, carry, join=_join_lines, min_size=10,
+                                          same_size=lambda size: max(4, size * 0.2), centre_slack=1.5)
                 for p in paras:
                     t = clean_text(p)
                     if t:
@@ -770,42 +772,6 @@ def _measure(lines, width: int) -> tuple[float, float]:
     left = min(ln[0] for ln in lines if abs(ln[0] - common) <= 8)
     right = max(ln[2] for ln in lines)
     return left, right
-
-
-def _paragraphs(lines, left: float, right: float, carry):
-    """Wrapped lines joined: a line that fills the measure runs on into an unindented next line."""
-    paras: list[str] = []
-    cur = carry
-    prev = None
-    for x0, top, x1, bottom, text in lines:
-        size = max(bottom - top, 10)
-        if cur is not None and x0 <= left + size * 0.8:
-            cur.append(text)
-        elif (paras and prev is not None and not paras[-1].endswith(("报告", "年报"))
-              and _centred_pair(prev, (x0, top, x1, bottom), left, right)):
-            # a title set on two centred lines ("XX区人民政府" / "2023年…年度报告") is one line
-            paras[-1] = _join_lines([paras[-1], text])
-            prev = (x0, top, x1, bottom)
-            continue
-        else:
-            if cur:
-                paras.append(_join_lines(cur))
-            cur = [text]
-        if x1 < right - size * 1.5:
-            paras.append(_join_lines(cur))
-            cur = None
-        prev = (x0, top, x1, bottom) if cur is None else None
-    return paras, cur
-
-
-def _centred_pair(a, b, left: float, right: float) -> bool:
-    """Two consecutive lines of about the same size, both centred on the measure, close together."""
-    size_a, size_b = a[3] - a[1], b[3] - b[1]
-    if abs(size_a - size_b) > max(4, size_a * 0.2) or size_a < 10:
-        return False
-    mid = (left + right) / 2
-    centred = all(abs((ln[0] + ln[2]) / 2 - mid) < size_a * 1.5 and ln[0] > left + 2 * size_a for ln in (a, b))
-    return centred and 0 <= b[1] - a[3] < size_a * 1.5
 
 
 def _continues(prev: _Frag, nxt: _Frag) -> bool:

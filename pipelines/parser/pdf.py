@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .document import MAX_COLS, MAX_ROWS, Block, Grid, GridCell, is_report_table
+from .layout import paragraphs
 from .normalize import clean_text, label_key
 from .values import looks_like_value
 
@@ -545,46 +546,6 @@ def _line_runs(lines, frags: list[_Frag]) -> list[_Item]:
     return items
 
 
-def _paragraphs(lines, left: float, right: float, carry: list[str] | None) -> tuple[list[str], list[str] | None]:
-    """Join wrapped lines into paragraphs: a line that fills the measure runs on into the next
-    line when that one starts at the left margin (not indented).
-
-    carry is an open paragraph from the previous page, returned likewise for the next.
-    """
-    paras: list[str] = []
-    cur = carry
-    prev = None
-    for x0, top, x1, bottom, text in lines:
-        size = max(bottom - top, 6)
-        if cur is not None and x0 <= left + size * 0.8:
-            cur.append(text)
-        elif (paras and prev is not None and not paras[-1].endswith(("报告", "年报"))
-              and _centred_pair(prev, (x0, top, x1, bottom), left, right)):
-            # a title set on two centred lines ("XX区人民政府" / "2023年…年度报告") is one line
-            paras[-1] = _join_lines([paras[-1], text])
-            prev = (x0, top, x1, bottom)
-            continue
-        else:
-            if cur:
-                paras.append(_join_lines(cur))
-            cur = [text]
-        if x1 < right - size * 1.5:
-            paras.append(_join_lines(cur))
-            cur = None
-        prev = (x0, top, x1, bottom) if cur is None else None
-    return paras, cur
-
-
-def _centred_pair(a, b, left: float, right: float) -> bool:
-    """Two consecutive lines of the same size, both centred on the measure, close together."""
-    size_a, size_b = a[3] - a[1], b[3] - b[1]
-    if abs(size_a - size_b) > 1 or size_a < 6:
-        return False
-    mid = (left + right) / 2
-    centred = all(abs((ln[0] + ln[2]) / 2 - mid) < size_a and ln[0] > left + 2 * size_a for ln in (a, b))
-    return centred and 0 <= b[1] - a[3] < size_a * 1.5
-
-
 # ---- assembling the document ----------------------------------------------------------------
 
 def _blocks(pages) -> list[Block]:
@@ -625,7 +586,8 @@ def _blocks(pages) -> list[Block]:
                 pending.append(it.frag)
                 continue
             flush_table()
-            paras, carry = _paragraphs(it.lines, left, right, carry)
+            paras, carry = paragraphs(it.lines, left, right, carry, join=_join_lines,
+                                      min_size=6, same_size=lambda size: 1, centre_slack=1)
             for p in paras:
                 t = clean_text(p)
                 if t:

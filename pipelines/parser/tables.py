@@ -471,7 +471,6 @@ class FlatReader:
         self.sink.warn(f"unplaceable_row:{where} {text[:40]!r}: {len(vals)} values dropped ({why})")
 
     def _label(self, text: str, key: str, vals: list[Cell]) -> None:
-        raws = [c.raw for c in vals]
         if labels.t2_caption(key):
             self._enter("T2")
             self.t2_fragments, self.t2_fields, self.t2_unit = None, None, None
