@@ -69,6 +69,19 @@ class Grid:
         return out
 
 
+class PagedGrid(Grid):
+    """A grid whose rows may come from several pages (a PDF's or a scan's table continued over a
+    page break); where() names each row's own page and its row on that page."""
+
+    def __init__(self, rows, width, index, page, row_pages, row_in_page):
+        super().__init__(rows=rows, width=width, index=index, page=page)
+        self.row_pages = row_pages
+        self.row_in_page = row_in_page
+
+    def where(self, r: int, col: int) -> str:
+        return f"p{self.row_pages[r]} t{self.index + 1} r{self.row_in_page[r] + 1} c{col + 1}"
+
+
 class Outline:
     """The elements of one HTML walk, numbered in document order, each with its parent.
 

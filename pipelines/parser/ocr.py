@@ -32,7 +32,7 @@ import threading
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .document import MAX_COLS, MAX_ROWS, Block, Grid, GridCell
+from .document import MAX_COLS, MAX_ROWS, Block, GridCell, PagedGrid
 from .layout import paragraphs
 from .normalize import clean_text, label_key
 
@@ -54,18 +54,6 @@ class ScanResult:
     pages: int = 0
     confidence: dict[str, float] = field(default_factory=dict)  # cell origin -> engine score
     warnings: list[str] = field(default_factory=list)
-
-
-class ScanGrid(Grid):
-    """A grid read from page images; rows may come from several pages, as in pdf.PagedGrid."""
-
-    def __init__(self, rows, width, index, page, row_pages, row_in_page):
-        super().__init__(rows=rows, width=width, index=index, page=page)
-        self.row_pages = row_pages
-        self.row_in_page = row_in_page
-
-    def where(self, r: int, col: int) -> str:
-        return f"p{self.row_pages[r]} t{self.index + 1} r{self.row_in_page[r] + 1} c{col + 1}"
 
 
 # ---- engine ---------------------------------------------------------------------------------
@@ -781,7 +769,7 @@ def _continues(prev: _Frag, nxt: _Frag) -> bool:
     return overlap >= 0.9 * max(prev.xs[-1] - prev.xs[0], nxt.xs[-1] - nxt.xs[0])
 
 
-def _grid(frags: list[_Frag], index: int, confidence: dict[str, float]) -> ScanGrid | None:
+def _grid(frags: list[_Frag], index: int, confidence: dict[str, float]) -> PagedGrid | None:
     tol = 8
     xs = _merge_close([x for f in frags for x in f.xs], tol)
     width = min(len(xs) - 1, MAX_COLS)
@@ -831,7 +819,7 @@ def _grid(frags: list[_Frag], index: int, confidence: dict[str, float]) -> ScanG
                 pending_conf.append((base + r0, min(base + r1, len(rows)), g0, g1, score))
     if not rows:
         return None
-    grid = ScanGrid(rows=rows, width=width, index=index, page=frags[0].page,
+    grid = PagedGrid(rows=rows, width=width, index=index, page=frags[0].page,
                     row_pages=row_pages, row_in_page=row_in_page)
     for ra, rb, ca, cb, score in pending_conf:
         for rr in range(ra, rb):

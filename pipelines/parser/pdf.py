@@ -43,7 +43,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .document import MAX_COLS, MAX_ROWS, Block, Grid, GridCell, is_report_table
+from .document import MAX_COLS, MAX_ROWS, Block, GridCell, PagedGrid, is_report_table
 from .layout import paragraphs
 from .normalize import clean_text, label_key
 from .values import looks_like_value
@@ -92,18 +92,6 @@ class _Item:
     kind: str  # "lines" or "table"
     lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # x0, top, x1, bottom, text
     frag: _Frag | None = None
-
-
-class PagedGrid(Grid):
-    """A grid whose rows may come from several pages; where() names each row's own page."""
-
-    def __init__(self, rows, width, index, page, row_pages, row_in_page):
-        super().__init__(rows=rows, width=width, index=index, page=page)
-        self.row_pages = row_pages
-        self.row_in_page = row_in_page
-
-    def where(self, r: int, col: int) -> str:
-        return f"p{self.row_pages[r]} t{self.index + 1} r{self.row_in_page[r] + 1} c{col + 1}"
 
 
 # ---- entry point ----------------------------------------------------------------------------
