@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 class ReparseResult:
     reports: int = 0
     changed_status: int = 0
-    missing_blobs: list[str] = field(default_factory=list)
+    missing_blobs: list[str] = field(default_factory=list)  # each missing document once, however many use it
     seconds: float = 0.0
 
 
@@ -45,7 +45,8 @@ def reparse(db_path: Path, archive: Path, only_outdated: bool = False) -> Repars
         [PARSER_VERSION] if only_outdated else []).fetchall()
     for rid, url, sha, old_status, old_hash, content_type, title, year, agency in rows:
         if not blobs.exists(sha):
-            result.missing_blobs.append(sha)
+            if sha not in result.missing_blobs:
+                result.missing_blobs.append(sha)
             log.error("report %s: document %s is not in the archive", rid, sha)
             continue
         report = parse_document(blobs.get(sha), url=url, content_type=content_type)
@@ -54,7 +55,8 @@ def reparse(db_path: Path, archive: Path, only_outdated: bool = False) -> Repars
                             "FROM attachments a LEFT JOIN documents d ON d.sha256 = a.sha256 "
                             "WHERE a.report_id = ? ORDER BY a.id", [rid]).fetchall():
             if not blobs.exists(a[2]):
-                result.missing_blobs.append(a[2])
+                if a[2] not in result.missing_blobs:
+                    result.missing_blobs.append(a[2])
                 log.error("report %s: attachment %s is not in the archive", rid, a[2])
                 continue
             attachments.append((a, parse_document(blobs.get(a[2]), url=a[0], content_type=a[6])))
