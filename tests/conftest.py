@@ -100,3 +100,32 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now, for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def saved_page_spider(tmp: Path, portals: dict[str, tuple[str, str, str]]):
+    """The portals spider over a registry of (id, start URL, cms) rows, with its crawl context
+    but no engine: for calling its callbacks on saved pages (tests/spiders)."""
+    from scrapy.utils.test import get_crawler
+
+    from zfxxgk.scraper.spiders.portals import PortalsSpider
+
+    registry = tmp / "portals.csv"
+    registry.write_text("id,name,level,region_code,start_url,cms\n" + "".join(
+        f"{pid},{name},county,350300,{url},\"{cms}\"\n" for name, (pid, url, cms) in portals.items()),
+        encoding="utf-8")
+    crawler = get_crawler(PortalsSpider, {
+        "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
+        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
+        "EXTENSIONS": {"zfxxgk.scraper.context.CrawlContext": 0}})
+    crawler.spider = PortalsSpider.from_crawler(crawler)
+    crawler._apply_settings()  # the extensions, the crawl context among them
+    return crawler.spider

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, DemoNetwork, wait_for
+from tests.conftest import DemoNetwork, ROOT, SAMPLES, free_port, wait_for
 
 SHADOWS = ("archive", "pipelines", "scraper", "demo", "scheduler")
 
@@ -72,7 +72,7 @@ def test_serve_from_a_directory_holding_an_archive_folder_any_file_name(cwd, tmp
 
     db = tmp_path / "archive-2026-12.db"  # Datasette still calls it zfxxgk, as the configuration does
     ensure_schema(open_db(db))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(db), "--archive",
                              str(tmp_path / "archive"), "--port", str(port)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -92,10 +92,3 @@ def test_serve_from_a_directory_holding_an_archive_folder_any_file_name(cwd, tmp
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -47,7 +47,7 @@ def test_a_changed_republication_where_it_was_seen_is_a_new_version_of_the_same_
     ensure_schema(db)
     db["portals"].insert_all([{"id": "sh"}, {"id": "fj"}])
     page = sample_bytes("sh_govoffice_2019.html")
-    first = _save(db, "sh", "https://www.shanghai.gov.cn/a.html", page, "2026-01-01T00:00:00Z")
+    _save(db, "sh", "https://www.shanghai.gov.cn/a.html", page, "2026-01-01T00:00:00Z")
     _save(db, "fj", "http://www.putian.gov.cn/a.html", page, "2026-01-02T00:00:00Z")
     corrected = page.replace(b"859", b"860", 1)
     assert corrected != page

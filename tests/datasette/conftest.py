@@ -8,6 +8,10 @@ does not match 2022's 上年结转 (0). Crawl runs give one portal three failed 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import lxml.html
@@ -18,7 +22,7 @@ from zfxxgk.archive import BlobStore
 from zfxxgk.pipelines.db import ensure_portals, ensure_schema, open_db, transaction
 from zfxxgk.pipelines.parser import parse_document, sniff
 from zfxxgk.pipelines.store import content_hash, record_document, refresh_search, save_report
-from tests.conftest import sample_bytes
+from tests.conftest import ROOT, free_port, sample_bytes
 
 FJ_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202301/t20230113_1794760.htm"
 FJ21_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202201/t20220120_1697903.htm"
@@ -145,3 +149,52 @@ def rows_of(payload) -> list[dict]:
 def ds(sample_archive):
     """Datasette over the sample archive, configured as `zfxxgk serve` configures it."""
     return make_datasette(sample_archive)
+
+
+# -- the web UI in a real Chromium (test_browser.py, test_researcher_tasks.py) ---------------------
+
+BROWSER_ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The sample archive published (a checked copy with its CSV exports), served as the nightly
+    cycle serves it: `zfxxgk serve --immutable`."""
+    from zfxxgk.publish import publish
+
+    base_dir = tmp_path_factory.mktemp("browser")
+    archive = build_archive(base_dir)
+    published = base_dir / "published" / "zfxxgk.db"
+    publish(archive["db"], published)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(published), "--immutable",
+                             "--archive", str(archive["archive"]), "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("zfxxgk serve did not start")
+            time.sleep(0.3)
+    yield base, archive
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page():
+    BROWSER_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    from zfxxgk.scraper.settings import _chromium_launch_options
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**_chromium_launch_options())
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        yield context.new_page()
+        browser.close()

@@ -7,68 +7,12 @@ test-artifacts/browser/ for a person to look at.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
-from playwright.sync_api import sync_playwright
 
-from zfxxgk.scraper.settings import _chromium_launch_options
-from tests.conftest import ROOT
-
-from .conftest import build_archive
+from .conftest import BROWSER_ARTIFACTS as ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """The sample archive published (a checked copy with its CSV exports), served as the nightly
-    cycle serves it: `zfxxgk serve --immutable`."""
-    from zfxxgk.publish import publish
-
-    base_dir = tmp_path_factory.mktemp("browser")
-    archive = build_archive(base_dir)
-    published = base_dir / "published" / "zfxxgk.db"
-    publish(archive["db"], published)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(published), "--immutable",
-                             "--archive", str(archive["archive"]), "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("zfxxgk serve did not start")
-            time.sleep(0.3)
-    yield base, archive
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def page():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**_chromium_launch_options())
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
 
 
 def test_home_search_report_archive_and_charts(served, page):

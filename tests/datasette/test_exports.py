@@ -15,8 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, wait_for
-from tests.datasette.test_serve_process import _free_port
+from tests.conftest import ROOT, free_port, wait_for
 from zfxxgk.publish import publish
 
 pytestmark = pytest.mark.slow
@@ -41,7 +40,7 @@ def test_published_copy_and_exports_download_whole(sample_archive, tmp_path):
     all_cells = _rows(gzip.decompress((exports / "cells.csv.gz").read_bytes()))
     assert len(all_cells) - 1 == cells > 0
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(published), "--archive",
                              str(sample_archive["archive"]), "--port", str(port), "--immutable"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

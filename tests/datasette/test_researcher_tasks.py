@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import expected_cells
 
-from .test_browser import ARTIFACTS, page, served  # noqa: F401 - the served archive and the browser
+from .conftest import BROWSER_ARTIFACTS as ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ import urllib.request
 import psutil
 import pytest
 
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, free_port, wait_for
 
 from .conftest import build_archive
 
@@ -34,15 +33,10 @@ CHILD_MODE = ("import sys; from pathlib import Path; from zfxxgk.serve import se
               "port=int(sys.argv[3]), replace_process=False))")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Server:
     def __init__(self, archive: dict, mode: str, log):
-        self.port = _free_port()
+        self.port = free_port()
         args = (str(archive["db"]), str(archive["archive"]), str(self.port))
         cmd = ([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", args[0], "--archive", args[1], "--port", args[2]]
                if mode == "exec" else [sys.executable, "-c", CHILD_MODE, *args])

@@ -33,7 +33,7 @@ from freezegun import freeze_time
 
 from zfxxgk import schedule as scheduler
 from zfxxgk.pipelines.db import ensure_schema, open_db
-from tests.conftest import ROOT, DemoNetwork, wait_for, zfxxgk
+from tests.conftest import DemoNetwork, ROOT, free_port, wait_for, zfxxgk
 from zfxxgk.health import alarms
 from zfxxgk.lock import LockBusy, RunLock, holder
 
@@ -449,7 +449,7 @@ def test_datasette_keeps_serving_the_previous_copy_while_a_cycle_writes(demo, tm
     first = _once(data, net.registry)
     assert first.returncode == 0, first.stdout[-3000:]
     db_path = data / "zfxxgk.db"
-    port = _free_port()
+    port = free_port()
     serve = subprocess.Popen([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", str(data / "published" / "zfxxgk.db"),
                               "--archive", str(data / "archive"), "--port", str(port), "--immutable"], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -515,10 +515,3 @@ def _answers(url: str) -> bool:
     except OSError:
         return False
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

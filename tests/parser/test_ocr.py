@@ -24,7 +24,6 @@ SCANS = {
     "scan_fj_putian_ptcg_2022_150_skew.pdf": "fj_putian_ptcg_2022",
 }
 
-needs_engine = pytest.mark.skipif(not ocr.available(), reason=ocr.ENGINE_MISSING)
 _CACHE: dict[str, Report] = {}
 
 
@@ -57,7 +56,6 @@ def _score(report: Report, expected: dict) -> tuple[list[str], list[str], list[s
     return right, flagged_wrong, unflagged_wrong
 
 
-@needs_engine
 @pytest.mark.slow
 @pytest.mark.parametrize("scan", sorted(SCANS), ids=lambda s: s.removeprefix("scan_").removesuffix(".pdf"))
 def test_scan_reads_the_sources_cells(scan):
@@ -86,7 +84,6 @@ def test_scan_reads_the_sources_cells(scan):
     assert report.cells[next(iter(expected))].to_dict()["confidence"] > 0
 
 
-@needs_engine
 @pytest.mark.slow
 def test_publisher_errors_in_a_scan_are_flagged_not_trusted():
     # js_hongze prints 行政复议 总计 0 beside 10 + 1 + 0 + 0: a real publisher error. From a scan
@@ -101,7 +98,6 @@ def test_publisher_errors_in_a_scan_are_flagged_not_trusted():
     assert "overview" in report.sections and "problems" in report.sections
 
 
-@needs_engine
 @pytest.mark.slow
 def test_rotated_noisy_scan_is_deskewed():
     report = _parsed("scan_fj_putian_ptcg_2022_150_skew.pdf")
@@ -110,7 +106,6 @@ def test_rotated_noisy_scan_is_deskewed():
     assert any(abs(a + 1.5) < 0.3 for a in angles) and any(abs(a - 1.2) < 0.3 for a in angles)
 
 
-@needs_engine
 def test_page_image_reads_its_table_with_no_network(monkeypatch):
     """A PNG page (the page with 三) read with every socket refused: no model download at run time."""
 

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
-from scrapy.utils.test import get_crawler
 
 from zfxxgk.scraper.spiders import overrides
 from zfxxgk.scraper.spiders.mixins import hanweb, jsonapi, trs
 from zfxxgk.scraper.spiders.mixins.family import families, mode
-from zfxxgk.scraper.spiders.portals import PortalsSpider
+from tests.conftest import saved_page_spider
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL_TRS = FIXTURES / "trs_ordos" / "column_real.body"
@@ -138,17 +137,7 @@ PORTALS = {
 
 @pytest.fixture(scope="module")
 def spider(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cms")
-    registry = tmp / "portals.csv"
-    registry.write_text("id,name,level,region_code,start_url,cms\n" + "".join(
-        f"{pid},{k},county,350300,{url},\"{cms}\"\n" for k, (pid, url, cms) in PORTALS.items()), encoding="utf-8")
-    crawler = get_crawler(PortalsSpider, {
-        "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
-        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
-        "EXTENSIONS": {"zfxxgk.scraper.context.CrawlContext": 0}})
-    crawler.spider = PortalsSpider.from_crawler(crawler)
-    crawler._apply_settings()
-    return crawler.spider
+    return saved_page_spider(tmp_path_factory.mktemp("cms"), PORTALS)
 
 
 def _requests(spider, key: str, fixture: str):

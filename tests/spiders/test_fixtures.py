@@ -23,11 +23,10 @@ from pathlib import Path
 import pytest
 from scrapy.http import Request
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.test import get_crawler
 
 from zfxxgk.pipelines.ingest import REJECTED, ingest
 from zfxxgk.scraper.items import CandidateItem
-from zfxxgk.scraper.spiders.portals import PortalsSpider
+from tests.conftest import saved_page_spider
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OVERRIDE_FIXTURES = Path(__file__).resolve().parents[2] / "scraper" / "spiders" / "overrides" / "fixtures"
@@ -58,17 +57,7 @@ PORTALS.update({d.name: (info["id"], info["start_url"], info.get("cms", "")) for
 
 @pytest.fixture(scope="module")
 def spider(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("spider")
-    registry = tmp / "portals.csv"
-    registry.write_text("id,name,level,region_code,start_url,cms\n" + "".join(
-        f"{pid},{family},county,350300,{url},{cms}\n" for family, (pid, url, cms) in PORTALS.items()), encoding="utf-8")
-    crawler = get_crawler(PortalsSpider, {
-        "ZFXXGK_DB": str(tmp / "zfxxgk.db"), "ZFXXGK_ARCHIVE": str(tmp / "archive"),
-        "ZFXXGK_PORTALS": str(registry), "ZFXXGK_PARSE_WORKERS": 0,
-        "EXTENSIONS": {"zfxxgk.scraper.context.CrawlContext": 0}})
-    crawler.spider = PortalsSpider.from_crawler(crawler)
-    crawler._apply_settings()  # the extensions, the crawl context among them
-    return crawler.spider
+    return saved_page_spider(tmp_path_factory.mktemp("spider"), PORTALS)
 
 
 def _response(case: Path, meta: dict):
