@@ -308,19 +308,21 @@ class PortalSpider(scrapy.Spider):
         if not reports:
             yield from self.nav_requests(response, portal, page_links)
 
-    def readable(self, portal: Portal, response: TextResponse) -> TextResponse:
+    def readable(self, portal: Portal, response: TextResponse, record: bool = True) -> TextResponse:
         """The response decoded as its bytes are written, whatever its label says.
 
         GBK pages labelled UTF-8 (in the header or a <meta>) decode to replacement characters:
-        their links read as nothing and the portal would look empty. Re-decoded, and recorded.
+        their links read as nothing and the portal would look empty. Re-decoded, and recorded
+        (unless `record` is off: a report page's mislabel is recorded from its parse).
         """
         if "\ufffd" not in response.text:  # the common case costs one scan of the text
             return response
         decoded = decode_html(response.body, (response.headers.get(b"Content-Type") or b"").decode("latin-1"))
         if not decoded.mislabelled:
             return response
-        self.ctx.event(portal.id, "charset", response.url,
-                       f"labelled {decoded.declared} but written in {decoded.encoding}: read as {decoded.encoding}")
+        if record:
+            self.ctx.event(portal.id, "charset", response.url,
+                           f"labelled {decoded.declared} but written in {decoded.encoding}: read as {decoded.encoding}")
         return response.replace(encoding=decoded.encoding)
 
     def page_links(self, response):
@@ -377,8 +379,10 @@ class PortalSpider(scrapy.Spider):
     # -- report pages -----------------------------------------------------------------------
     async def parse_report(self, response):
         portal = self.portal(response)
-        if isinstance(response, TextResponse):
-            response = self.readable(portal, response)
+        if may_link_attachments(response):
+            # only the attachment link scan reads the text here (the parser decodes the bytes
+            # itself, in a worker, and the pipeline records a mislabel from its warning)
+            response = self.readable(portal, response, record=False)
         link_title = response.meta.get("link_title", "")
         attachments, missing = await self.fetch_attachments(portal, response)
         yield CandidateItem(Candidate(
