@@ -109,3 +109,20 @@ def _listing(site: Site, family: str, items: list[tuple[str, str]]) -> None:
             return Page(xml.encode("utf-8"), "text/xml; charset=utf-8")
 
         site.post["/module/web/jpage/dataproxy.jsp"] = proxy
+
+
+def publish_on_list_api(site: Site, path: str, title: str, body: str, date: str, prefix: str = "/api/nb/list_") -> None:
+    """A report published on a listing filled from a paged JSON API (demo_jsapi's `prefix`N.json,
+    records under data as link / name / date), as its CMS does it: the new record heads page 1 and
+    every other one moves down a place; the static column page does not change. The API keeps its
+    page count (the caller leaves room on the last page)."""
+    site.add(path, body)
+    pages = sorted((p for p in site.pages if p.startswith(prefix)), key=lambda p: int(p[len(prefix):].split(".")[0]))
+    answers = [json.loads(site.pages[p].body) for p in pages]
+    records = [{"link": path, "name": title, "date": date}] + [r for a in answers for r in a["data"]]
+    per = len(answers[0]["data"])
+    if len(records) > per * len(pages):
+        raise ValueError(f"{site.id}: no room for another record on {len(pages)} API pages of {per}")
+    for n, page in enumerate(pages):
+        answer = {**answers[n], "totalRecord": len(records), "data": records[n * per:(n + 1) * per]}
+        site.pages[page] = Page(json.dumps(answer, ensure_ascii=False).encode("utf-8"), site.pages[page].content_type)

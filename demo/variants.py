@@ -15,6 +15,23 @@ built from real listing markup instead (tests/spiders/fixtures/*/ notes name the
     v_jsonapi        a static column shell whose script fetches /fjdzapp/data with the channel id
                      from a page variable (Fujian TRS platform, as 三明); the answer is the real
                      API's shape (page, pageCount, recordCount, data[].doctitle/docpuburl/chnldocurl)
+    v_ucap_static    UCAP / 开普云 department column xxgk_list.shtml (as 宿迁's 科技局 / 文广旅局):
+                     ul.listContent records, the platform's own pager call createPageHTML('page',
+                     3, 1, 'xxgk_list', 'shtml', N) (pages xxgk_list_2.shtml ...); registry cms=ucap
+    v_ucap_iframe    UCAP column whose list is a framed page: <iframe id="list" src="list.shtml">,
+                     paged by newCreatePageHTML (javascript:void(0) links, goPage('list', ...))
+    v_ucap_search    UCAP shell declaring var channelId = '<32 hex>', its list fetched by a shared
+                     script from /search/<channelId>?_isAgg=true&_isJson=true&_pageSize=20... (as
+                     nhc.gov.cn); the answer is the search service's shape (data.page, rows, total,
+                     results[].title/url/publishedTimeStr)
+
+    v_dept_platform  a city's 政府信息公开 platform home (as 邯郸's hdzfxxgk.hd.gov.cn: ul.sx-uls column
+                     links, 近期信息公开 of department notices) whose department tree is behind
+                     市政府部门信息公开 -> /gszbm/ -> auto-numbered department directories
+                     (/gszbm/auto23716/) -> each department's 政府信息公开年报
+
+UCAP articles are /<column>/YYYYMM/<32 hex>.shtml, their text in <UCAPCONTENT> inside
+#zoomcon, with ArticleTitle / PubDate / ContentSource metas (as 克拉玛依, 苏州, 宿迁 serve them).
 
 Each has real report pages (tests/samples, served as they are, or reports generated from them
 by reports.vary) and decoys. `variant_sites()` returns them; wiring them into the demo network
@@ -23,6 +40,7 @@ is demo/__main__'s business.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from pathlib import Path
@@ -65,21 +83,23 @@ def _li(href: str, title: str, date: str) -> str:
     return f"<li><a href=\"{e(href)}\" target=\"_blank\" title=\"{e(title)}\">{e(title)}</a><span>{date}</span></li>"
 
 
-def _add_articles(s: Site, site_name: str, items: list[tuple]) -> None:
+def _add_articles(s: Site, site_name: str, items: list[tuple], article=None) -> None:
     """items: (path, title, date, kind, agency, year, seed); kind report | notice | other | sample:<file>
 
+    `article(title, body, site_name, date)` writes an article page (default: the plain page).
     Also the pages the chrome links (首页, 政务公开 ...), as a portal has them."""
+    article = article or (lambda title, body, site, date: _page(title, body, site))
     for path, title in (("/", site_name), ("/zwgk/", "政务公开"), ("/hdjl/", "互动交流"), ("/wzdt/", "网站地图")):
         s.add(path, _page(title, "<p>欢迎访问。</p>", site_name))
     for path, title, date, kind, agency, year, seed in items:
         if kind.startswith("sample:"):
             s.pages[path] = Page(_sample(kind.split(":", 1)[1]))
         elif kind == "report":
-            s.add(path, _page(title, _report(agency, year, seed, date), site_name))
+            s.add(path, article(title, _report(agency, year, seed, date), site_name, date))
         elif kind == "notice":
-            s.add(path, _page(title, _notice("关于做好政府信息公开工作年度报告编制发布工作的通知"), site_name))
+            s.add(path, article(title, _notice("关于做好政府信息公开工作年度报告编制发布工作的通知"), site_name, date))
         else:
-            s.add(path, _page(title, "<p>一、主要内容</p><p>略。</p>", site_name))
+            s.add(path, article(title, "<p>一、主要内容</p><p>略。</p>", site_name, date))
     s.reports = [{"path": p, "agency": a, "year": y} for p, _, _, k, a, y, _ in items if k == "report" or k.startswith("sample:")]
     s.decoys = [p for p, _, _, k, _, _, _ in items if k in ("notice", "other")]
 
@@ -270,5 +290,206 @@ def jsonapi_site() -> Site:
     return s
 
 
+# -- UCAP / 开普云 --------------------------------------------------------------------------------
+
+def _uuid(title: str) -> str:
+    """The 32-hex file name UCAP gives an article (here derived from its title, so it is stable)."""
+    return hashlib.md5(title.encode("utf-8")).hexdigest()
+
+
+def _ucap_article(title: str, body: str, site: str, date: str) -> str:
+    e = html.escape
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{e(title)}-{e(site)}</title>"
+            f"<meta name=\"SiteName\" content=\"{e(site)}\"><meta name=\"ArticleTitle\" content=\"{e(title)}\"/>"
+            f"<meta name=\"PubDate\" content=\"{date} 09:00\"><meta name=\"ContentSource\" content=\"{e(site)}\"/>"
+            f"</head><body><div class=\"top\"><a href=\"/\">首页</a> <a href=\"/zwgk/\">政务公开</a> "
+            f"<a href=\"/hdjl/\">互动交流</a></div><div class=\"article\"><h1 id=\"title\"><UCAPTITLE>{e(title)}"
+            f"</UCAPTITLE></h1><div id=\"zoomcon\"><UCAPCONTENT>{body}</UCAPCONTENT></div></div>"
+            f"<div class=\"foot\">主办：{e(site)} <a href=\"/wzdt/\">网站地图</a></div></body></html>")
+
+
+def _ucap_items(col: str, rows: list[tuple]) -> list[tuple]:
+    """(title, date, kind, agency, year, seed) -> items with UCAP article paths under `col`."""
+    return [(f"{col}{d[:4]}{d[5:7]}/{_uuid(t)}.shtml", t, d, k, a, y, sd) for t, d, k, a, y, sd in rows]
+
+
+def _listcontent(items: list[tuple]) -> str:
+    e = html.escape
+    return "<ul class=\"listContent\">" + "".join(
+        f"<li><a href=\"{e(p)}\" target=\"_blank\" title=\"{e(t)}\">{e(t)}</a><span>{d}</span></li>"
+        for p, t, d, *_ in items) + "</ul>"
+
+
+def ucap_static_site() -> Site:
+    name = "演示迁市科学技术局"
+    col = "/sqkjj/gknb/"
+    s = Site("v_ucap_static", name + "（UCAP 静态列表）", "city", "321300", col + "xxgk_list.shtml", cms="ucap",
+             notes="variant: UCAP department column xxgk_list.shtml, the platform's createPageHTML pager "
+                   "(pages xxgk_list_2.shtml ...), registry cms=ucap")
+    items = _ucap_items(col, [
+        ("演示迁市科学技术局2023年政府信息公开工作年度报告", "2024-01-22", "report", name, 2023, 111),
+        ("演示迁市科学技术局关于做好2023年度政府信息公开工作年度报告编制工作的通知", "2024-01-05", "notice", "", 0, 0),
+        ("演示迁市科学技术局2022年政府信息公开工作年度报告", "2023-01-20", "report", name, 2022, 112),
+        ("演示迁市科学技术局2022年度法治政府建设情况报告", "2023-01-18", "other", "", 0, 0),
+        ("演示迁市科学技术局2021年政府信息公开工作年度报告", "2022-01-24", "report", name, 2021, 113),
+        ("演示迁市科学技术局2020年政府信息公开工作年度报告", "2021-01-25", "report", name, 2020, 114),
+        ("演示迁市科学技术局2019年政府信息公开工作年度报告", "2020-01-21", "report", name, 2019, 115),
+        ("演示迁市科学技术局政府信息公开指南", "2019-12-02", "other", "", 0, 0),
+    ])
+    _add_articles(s, name, items, _ucap_article)
+    per = 3
+    chunks = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(chunks, start=1):
+        body = (_listcontent(chunk) + "<div class=\"page\" id=\"page\"></div><script type=\"text/javascript\">"
+                f"createPageHTML('page', {len(chunks)}, {n}, 'xxgk_list', 'shtml', {len(items)});</script>")
+        s.add(col + ("xxgk_list.shtml" if n == 1 else f"xxgk_list_{n}.shtml"), _page("政府信息公开年报", body, name,
+              head="<script src=\"/zdjs/xhtml/js/list_part.js\"></script>"))
+    return s
+
+
+def ucap_iframe_site() -> Site:
+    name = "演示区人民政府办公室"
+    col = "/xxgk/gknb/"
+    s = Site("v_ucap_iframe", name + "（UCAP 框架列表）", "county", "321311", col + "index.shtml",
+             notes="variant: UCAP column whose list is an iframe (id = page stem) paged by newCreatePageHTML")
+    items = _ucap_items(col, [
+        ("演示区人民政府办公室2023年政府信息公开工作年度报告", "2024-01-26", "report", name, 2023, 121),
+        ("演示区2023年政府信息公开工作年度报告图文解读", "2024-01-27", "other", "", 0, 0),
+        ("演示区人民政府办公室2022年政府信息公开工作年度报告", "2023-01-29", "report", name, 2022, 122),
+        ("关于报送2022年度政府信息公开工作年度报告的通知", "2022-12-20", "notice", "", 0, 0),
+        ("演示区人民政府办公室2021年政府信息公开工作年度报告", "2022-01-27", "report", name, 2021, 123),
+        ("演示区人民政府办公室2020年政府信息公开工作年度报告", "2021-01-28", "report", name, 2020, 124),
+        ("演示区人民政府办公室2019年政府信息公开工作年度报告", "2020-01-30", "report", name, 2019, 125),
+        ("演示区2019年政府信息公开工作要点", "2019-03-20", "other", "", 0, 0),
+        ("演示区人民政府办公室政府信息公开指南", "2019-01-10", "other", "", 0, 0),
+    ])
+    _add_articles(s, name, items, _ucap_article)
+    s.add(col + "index.shtml", _page("政府信息公开年报", (
+        "<iframe id=\"list\" name=\"list\" src=\"list.shtml\" frameborder=\"0\" scrolling=\"no\" width=\"100%\" "
+        "height=\"600\"></iframe><div class=\"page\" id=\"page\"></div>"), name,
+        head="<script src=\"/zdjs/xhtml/js/list_part.js\"></script>"))
+    per = 3
+    chunks = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(chunks, start=1):
+        s.add(col + ("list.shtml" if n == 1 else f"list_{n}.shtml"), (
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"/zdjs/xhtml/css/list_part.css\">"
+            "<script src=\"/zdjs/xhtml/js/list_part.js\"></script></head><body>" + _listcontent(chunk)
+            + f"<script>newCreatePageHTML('page', {len(chunks)}, {n}, 'list', 'shtml', {len(items)});</script></body></html>"))
+    return s
+
+
+def ucap_search_site() -> Site:
+    name = "演示省卫生健康委员会"
+    col = "/wjw/c100212/"
+    channel = _uuid("演示省卫生健康委员会/政府信息公开年报")
+    s = Site("v_ucap_search", name + "（UCAP 检索接口）", "province", "320000", col + "common_list.shtml",
+             notes="variant: UCAP shell with var channelId; the list from /search/<channelId>?_isJson=true ...")
+    items = _ucap_items(col, [
+        ("演示省卫生健康委员会2023年政府信息公开工作年度报告", "2024-01-30", "report", name, 2023, 131),
+        ("演示省卫生健康委员会2023年政府信息公开工作年度报告政策解读", "2024-01-31", "other", "", 0, 0),
+        ("演示省卫生健康委员会2022年政府信息公开工作年度报告", "2023-01-30", "report", name, 2022, 132),
+        ("关于印发演示省卫生健康系统政府信息公开工作年度报告编制要求的通知", "2022-12-12", "notice", "", 0, 0),
+        ("演示省卫生健康委员会2021年政府信息公开工作年度报告", "2022-01-28", "report", name, 2021, 133),
+        ("演示省卫生健康委员会2020年政府信息公开工作年度报告", "2021-01-29", "report", name, 2020, 134),
+    ])
+    _add_articles(s, name, items, _ucap_article)
+    # the service's answer (nhc.gov.cn's shape); the article URLs root-relative here, absolute
+    # (http://host/...) or protocol-relative (//host/...) on the real sites
+    results = [{"title": t, "url": p, "publishedTimeStr": f"{d} 09:00:00", "channelName": "政府信息公开年报",
+                "channelCodeName": "c100212", "content": ""} for p, t, d, *_ in items]
+    answer = {"channelName": "政府信息公开年报", "locationUrl": col + "common_list.shtml",
+              "data": {"channelId": channel, "page": 1, "relateSubChannels": "", "rows": 20, "total": len(results),
+                       "results": results}}
+    s.add(f"/search/{channel}", json.dumps(answer, ensure_ascii=False), "application/json;charset=UTF-8")
+    s.add("/common/js/list.js", (
+        "fetch('/search/' + channelId + '?_isAgg=true&_isJson=true&_pageSize=20&_template=index&_rangeTimeGte="
+        "&_channelName=&page=1').then(function (r) { return r.json(); }).then(function (res) { var h = '';"
+        " res.data.results.forEach(function (d) { h += '<li><a href=\"' + d.url + '\">' + d.title + '</a><span>'"
+        " + d.publishedTimeStr.substring(0, 10) + '</span></li>'; });"
+        " document.querySelector('.list ul').innerHTML = h; });"), "application/javascript")
+    s.add(col + "common_list.shtml", _page("政府信息公开年报", (
+        "<div class=\"list\"><ul></ul></div><div class=\"page\" id=\"page\"></div>"
+        f"<script type=\"text/javascript\">var channelId = \"{channel}\";</script>"), name,
+        head="<script src=\"/common/js/list.js\" defer></script>"))
+    return s
+
+
+# -- department tree of a 政府信息公开 platform ------------------------------------------------------
+
+def _platform_page(title: str, body: str, site: str) -> str:
+    """A page of the platform, in 邯郸's markup: the header, the 首页 bar, the column list."""
+    e = html.escape
+    return (f"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"><html lang=\"en\"><head>"
+            f"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"><meta name=\"SiteName\" content=\"{e(site)}\">"
+            f"<meta name=\"ColumnName\" content=\"{e(title)}\"><title>{e(title)}</title></head><body>"
+            "<div class=\"f_w clearfix\"><div class=\"w\"><div class=\"header_szf\"><div class=\"logo\"><a href=\"/\">"
+            "<img src=\"/images/logo1.png\"></a></div><div class=\"lj\"><a href=\"http://www.gov.cn/\" target=\"_blank\">"
+            "中国政府网站</a></div></div></div></div><div class=\"sx-navs\"><ul class=\"sx-list\"><li><a href=\"/\">首页</a>"
+            f"</li></ul></div><div class=\"sx-width\">{body}</div></body></html>")
+
+
+def _sx_uls(links: list[tuple[str, str]]) -> str:
+    return "<ul class=\"sx-uls\">" + "".join(
+        f"<li><div class=\"su-l1\"><div class=\"sx-tp\"></div></div><div class=\"su-l2\"><a href=\"{h}\" "
+        f"target=\"_blank\">{html.escape(t)}</a></div></li>" for h, t in links) + "</ul>"
+
+
+def _sx_list(items: list[tuple[str, str, str]]) -> str:
+    return "<ul class=\"sx-c1-list\">" + "".join(
+        f"<li><img src=\"/images/sx-ds.jpg\" alt=\"\"><a href=\"{h}\" target=\"_blank\"><p>{html.escape(t)}</p></a>"
+        f"<span>{d}</span></li>" for h, t, d in items) + "</ul>"
+
+
+def dept_platform_site() -> Site:
+    city = "演示郸市人民政府"
+    s = Site("v_dept_platform", "演示郸市政府信息公开平台（部门目录）", "city", "130400", "/",
+             notes="variant: 政府信息公开 platform home -> 市政府部门信息公开 -> /gszbm/autoNNNNN/ departments -> 年报")
+    page = lambda title, body: _platform_page(title, body, city)  # noqa: E731
+    depts = [("auto23716", "演示郸市教育局", [(2023, 141), (2022, 142)]),
+             ("auto23737", "演示郸市行政审批局", [(2023, 143)]),
+             ("auto23741", "演示郸市卫生健康委员会", [])]
+    notices = [(f"/gszbm/{d}/202401/t2024010{i}_13521{i}.html", f"{n}关于印发2024年政务公开工作要点的通知", f"2024-01-0{i}")
+               for i, (d, n, _) in enumerate(depts, start=1)]
+    for h, t, d in notices:
+        s.add(h, page(t, _notice(t)))
+    s.add("/", page("演示郸市政府信息公开", (
+        "<div class=\"sx-cot1 clearFix\"><div class=\"sx-c1-left\">" + _sx_uls([
+            ("/zfxxgkzn/", "政府信息公开指南"), ("/zfwj/zdwj/", "政府信息公开制度文件"), ("/fdgknr/", "法定主动公开内容"),
+            ("/zfxxgknb/", "政府信息公开年报"), ("/zfgb/", "政府公报"), ("/gszbm/", "市政府部门信息公开")])
+        + "</div><div class=\"sx-c1-right\"><div class=\"sx-c1-title clearFix\"><a href=\"/zfwj/jinqixxgk/\"><h1>近期信息公开"
+        "</h1></a></div>" + _sx_list(notices) + "</div></div>")))
+    for h, t in (("/zfxxgkzn/", "政府信息公开指南"), ("/zfwj/zdwj/", "政府信息公开制度文件"), ("/fdgknr/", "法定主动公开内容"),
+                 ("/zfgb/", "政府公报"), ("/zfwj/jinqixxgk/", "近期信息公开")):
+        s.add(h, page(t, "<p>略。</p>"))
+    s.decoys = [h for h, _, _ in notices]
+    city_report = "/zfxxgknb/202401/t20240125_1360001.html"
+    title = f"{city}2023年政府信息公开工作年度报告"
+    s.add(city_report, page(title, _report(city, 2023, 140, "2024-01-25")))
+    s.add("/zfxxgknb/", page("政府信息公开年报", _sx_list([(city_report, title, "2024-01-25")])))
+    s.reports = [{"path": city_report, "agency": city, "year": 2023, "column": "/zfxxgknb/"}]
+    s.add("/gszbm/", page("市政府部门信息公开", "<ul class=\"bm-list\">" + "".join(
+        f"<li><a href=\"/gszbm/{d}/\" target=\"_blank\">{n}</a></li>" for d, n, _ in depts) + "</ul>"))
+    for d, name, years in depts:
+        base = f"/gszbm/{d}/"
+        cols = [(base + "zfxxgkzn/", "政府信息公开指南"), (base + "tzgg/", "通知公告")]
+        if years:
+            cols.insert(1, (base + "zfxxgknb/", "政府信息公开年报"))
+        s.add(base, page(name, _sx_uls(cols)))
+        s.add(base + "zfxxgkzn/", page(f"{name}政府信息公开指南", "<p>略。</p>"))
+        s.add(base + "tzgg/", page("通知公告", "<p>暂无</p>"))
+        if not years:
+            continue
+        rows = []
+        for year, seed in years:
+            path, t = f"{base}{year + 1}01/t{year + 1}0120_{seed}.html", f"{name}{year}年政府信息公开工作年度报告"
+            s.add(path, page(t, _report(name, year, seed, f"{year + 1}-01-20")))
+            rows.append((path, t, f"{year + 1}-01-20"))
+            s.reports.append({"path": path, "agency": name, "year": year, "column": base + "zfxxgknb/",
+                              "department": name})
+        s.add(base + "zfxxgknb/", page(f"{name}政府信息公开年报", _sx_list(rows)))
+    return s
+
+
 def variant_sites() -> list[Site]:
-    return [trs_haiyun_site(), trs_inline_site(), hanweb_param_site(), hanweb_initdata_site(), jsonapi_site()]
+    return [trs_haiyun_site(), trs_inline_site(), hanweb_param_site(), hanweb_initdata_site(), jsonapi_site(),
+            ucap_static_site(), ucap_iframe_site(), ucap_search_site(), dept_platform_site()]

@@ -26,7 +26,8 @@ _NAV = (
     (1, re.compile(r"法定主动公开|公开目录|主动公开")),
 )
 # the column listing a government's departments, and a department's own name
-_DEPARTMENTS = re.compile(r"^(?:部门|部门信息公开|部门政务公开|部门公开|部门信息|部门政府信息公开|部门及单位|市直部门|区直部门|"
+# an optional level first: 邯郸's 政府信息公开 platform links 市政府部门信息公开
+_DEPARTMENTS = re.compile(r"^(?:省|市|区|县|旗)?(?:部门|部门信息公开|部门政务公开|部门公开|部门信息|部门政府信息公开|部门及单位|市直部门|区直部门|"
                           r"县直部门|市级部门|区级部门|县级部门|政府部门|部门和单位|乡镇部门|部门街道|部门乡镇|部门网站)"
                           r"(?:信息公开|政务公开|公开|目录|专栏|网站)?$")
 _AGENCY = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}?(?:局|委员会|委|办公室|办|厅|署|院|中心|所|队|站|处|部|会|馆|镇|乡|街道|公司|集团)$")

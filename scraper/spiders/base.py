@@ -266,7 +266,8 @@ class PortalSpider(scrapy.Spider):
 
     def recall(self, response, portal: Portal, memory: dict):
         """A rendered listing whose static page is unchanged: its API answers are checked (a
-        conditional GET each); when they too are unchanged the links read last time stand."""
+        conditional GET each); when they too are unchanged the links read last time stand, and
+        when they changed `api_changed` decides whether the browser is needed again."""
         apis = memory["apis"]
         if not apis:
             yield from self.recalled_links(response, portal, memory)
@@ -279,22 +280,30 @@ class PortalSpider(scrapy.Spider):
         response = api_response.meta["listing_response"]
         memory = api_response.meta["memory"]
         portal = self.portal(response)
+        answers = [api_response]
         changed = static_sha(api_response.body) != memory["apis"][0]["sha256"]
         for api in memory["apis"][1:]:
-            if changed:
-                break
+            request = self.request(api["url"], NO_CALLBACK, {"portal": portal.id, "kind": "api", "conditional": True})
             try:
-                got = await self.crawler.engine.download_async(self.request(
-                    api["url"], NO_CALLBACK, {"portal": portal.id, "kind": "api", "conditional": True}))
-            except Exception:  # noqa: BLE001 - the browser decides again
-                changed = True
-                break
-            changed = got.status != 200 or static_sha(got.body) != api["sha256"]
+                got = await self.crawler.engine.download_async(request)
+            except Exception as exc:  # noqa: BLE001 - the browser decides again
+                yield self.render_request(portal, response, f"the remembered API {api['url']} failed: "
+                                          f"{describe_failure(exc, request)[1]}")
+                return
+            answers.append(got)
+            changed = changed or got.status != 200 or static_sha(got.body) != api["sha256"]
         if changed:
-            yield self.render_request(portal, response, f"the API it fetched answers differently now ({api_response.url})")
+            async for x in self.api_changed(response, portal, memory, answers):
+                yield x
             return
         for x in self.recalled_links(response, portal, memory):
             yield x
+
+    async def api_changed(self, response, portal: Portal, memory: dict, answers: list):
+        """The APIs a rendered listing fetched answer differently now (`answers`: one response
+        per remembered API, in order): without a family that reads them, the browser reads the
+        page again."""
+        yield self.render_request(portal, response, f"the API it fetched answers differently now ({answers[0].url})")
 
     def recalled_links(self, response, portal: Portal, memory: dict):
         self.crawler.stats.inc_value("zfxxgk/renders_saved")

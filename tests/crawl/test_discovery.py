@@ -5,6 +5,8 @@ home page, no decoy stored, department reports attributed to their department, a
 The network (demo.sites.discovery_sites: the demo portals, the JSON-API list behind a page of
 chrome links, the department sub-site, the 12-page 下一页 chain, and demo/variants.py's sites
 when that module exists) is served in this process; each crawl is `zfxxgk crawl` in its own.
+A JSON API the browser found is read directly by the nightly run once it answers differently
+(a report published between runs), and the browser is back only where it cannot be read.
 A registry holds one row per portal (one netloc, one portal), so the column starts are crawled
 as one run per column index (the department portal has two columns).
 """
@@ -12,16 +14,21 @@ as one run per column index (the department portal has two columns).
 from __future__ import annotations
 
 import csv
+import json
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import crawl as _crawl  # noqa: F401 - same command line as the demo tests
 from tests.conftest import query as q
 from tests.conftest import zfxxgk
+from zfxxgk.demo.generated import publish_on_list_api
+from zfxxgk.demo.reports import report_body, vary
 from zfxxgk.demo.server import Network
-from zfxxgk.demo.sites import discovery_sites
+from zfxxgk.demo.sites import discovery_sites, jsapi_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def _registry(path, rows):
@@ -155,6 +162,41 @@ def test_second_run_renders_nothing_unchanged(world):
     # every report is still seen
     found = dict(q(db, "SELECT portal_id, reports_found FROM portal_runs WHERE run_id = 2"))
     assert all(found[s.id] > 0 for s in world["sites"])
+
+
+def test_a_remembered_api_is_read_directly_and_the_browser_only_where_it_cannot_be(tmp_path):
+    site = jsapi_site()
+    net = Network([site]).start()
+    try:
+        registry = _registry(tmp_path / "portals.csv", [_row(site, site.start_path)])
+        db, archive = tmp_path / "z.db", tmp_path / "archive"
+        _run(registry, db, archive)
+        rendered = lambda run: q(db, "SELECT count(*) FROM fetches WHERE run_id = ? AND rendered = 1", run)[0][0]  # noqa: E731
+        assert rendered(1) > 0
+        assert q(db, "SELECT method FROM listing_memory WHERE portal_id = 'demo_jsapi'") == [("api",)]
+
+        name = "演示新区管理委员会"
+        cells = json.loads((SAMPLES / "fj_putian_ptcg_2022.expected.json").read_text(encoding="utf-8"))["cells"]
+        title, path = f"{name}2023年政府信息公开工作年度报告", "/xxgk/nb/2024/0126/a4.html"
+        publish_on_list_api(site, path, title, f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+                            + report_body(name, 2023, "2021", vary(cells, "2021", 54), published="2024-01-26")
+                            + "</body></html>", "2024-01-26")
+        second = _run(registry, db, archive)
+        assert rendered(2) == 0, second.stdout
+        assert q(db, "SELECT agency, year FROM reports WHERE url = ?", site.url(path)) == [(name, 2023)]
+        assert q(db, "SELECT method FROM report_sources WHERE url = ?", site.url(path)) == [("api (read directly)",)]
+        assert not q(db, "SELECT reason FROM crawl_events WHERE run_id = 2 AND kind = 'api_unread'")
+        remembered = json.loads(q(db, "SELECT links_json FROM listing_memory WHERE portal_id = 'demo_jsapi'")[0][0])
+        assert [site.url(path), title] in remembered
+
+        # the API answers with a maintenance page: not JSON, so the browser reads the column again
+        site.add("/api/nb/list_1.json", "<html><body>系统维护中</body></html>")
+        _run(registry, db, archive)
+        assert rendered(3) > 0
+        (reason,) = q(db, "SELECT reason FROM crawl_events WHERE run_id = 3 AND kind = 'api_unread'")[0]
+        assert "list_1.json" in reason and "no JSON" in reason
+    finally:
+        net.stop()
 
 
 # -- the rules, on pages built here (no network) ---------------------------------------------------

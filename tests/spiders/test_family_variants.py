@@ -3,7 +3,7 @@
 
 The saved pages themselves are in fixtures/<family>_*/ (test_fixtures.py); these tests pin the
 pieces: each pager form, each place a Hanweb column keeps its form, each way a page names a
-JSON API, and what `cms` changes.
+JSON API, each way a UCAP column lists its records, and what `cms` changes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from zfxxgk.scraper.spiders import overrides
-from zfxxgk.scraper.spiders.mixins import hanweb, jsonapi, trs
+from zfxxgk.scraper.spiders.mixins import hanweb, jsonapi, trs, ucap
 from zfxxgk.scraper.spiders.mixins.family import families, mode
 from tests.conftest import saved_page_spider
 
@@ -123,6 +123,56 @@ def test_json_answers_of_several_shapes():
     assert jsonapi.load("<html>500</html>") is None
 
 
+# -- UCAP / 开普云 --------------------------------------------------------------------------------
+
+# the platform's list script defines both pagers (its function bodies are left out here)
+UCAP_SCRIPT = ("var ucap_page_interval;\nfunction createPageHTML(id, totalPage, currIndex, pagePrefix, pageSuffix, "
+               "totalCount) {}\nfunction newCreatePageHTML(id, totalPage, currIndex, pagePrefix, pageSuffix, totalCount) {}")
+
+
+@pytest.mark.parametrize("script, files", [
+    ("createPageHTML('page', 3, 1, 'xxgk_list', 'shtml', 45);", ["xxgk_list_2.shtml", "xxgk_list_3.shtml"]),
+    ("newCreatePageHTML('page',4,2,'list','shtml',61);", ["list_2.shtml", "list_3.shtml", "list_4.shtml"]),
+    ("var n = 2; var stem = 'list'; createPageHTML(\"page_div\", n, 1, stem, \"html\", 30);", ["list_2.html"]),
+    ("createPageHTML('page', 1, 1, 'list', 'shtml', 8);", []),
+])
+def test_ucap_pager_forms(script, files):
+    found = ucap.pager(f"<script>{UCAP_SCRIPT}</script><script>{script}</script>")
+    assert found and ucap.page_files(found) == files
+
+
+def test_ucap_pager_needs_a_call_of_the_platform_form():
+    assert ucap.pager(f"<script>{UCAP_SCRIPT}</script>") is None  # the definitions alone
+    assert ucap.pager("<script>createPageHTML(3, 0, 'index', 'htm');</script>") is None  # TRS's own form
+    assert ucap.pager("<script>createPageHTML('page', total, 1, 'list', 'shtml', 8);</script>") is None
+
+
+def test_ucap_search_service_from_the_channel_id():
+    channel = "74ef62665780458e8e43027d6b5d98aa"
+    page = f"<script>var channelId = '{channel}';</script>"
+    assert ucap.search_api(page, "https://x/wjw/c1/common_list.shtml") == (
+        f"https://x/search/{channel}?_isAgg=true&_isJson=true&_pageSize=20&_template=index&_rangeTimeGte=&_channelName=&page=1")
+    own = page + "<script>$.get('/common/search/' + channelId + '?_isJson=true&page=' + p);</script>"
+    assert ucap.search_api(own, "https://x/a/").startswith(f"https://x/common/search/{channel}?")
+    assert ucap.search_api("<script>var channelId = '1377';</script>", "https://x/") is None  # a TRS channel number
+    # the service's answer, as nhc.gov.cn's clients read it: data.results, data.total at data.rows a page
+    answer = {"channelName": "c", "data": {"channelId": channel, "page": 1, "rows": 20, "total": 41,
+                                           "results": [{"title": "<span>t</span>", "url": "//x/c1/202401/a.shtml"}]}}
+    assert jsonapi.api_links(answer, "https://x/search/") == [("https://x/c1/202401/a.shtml", "t")]
+    assert jsonapi.api_paging(answer) == (1, 3)
+
+
+def test_ucap_list_frames():
+    def page(body):
+        return HtmlResponse("http://x/xxgk/gknb/index.shtml", body=f"<html><body>{body}</body></html>".encode(),
+                            encoding="utf-8")
+
+    framed = page('<iframe id="list" src="list.shtml"></iframe><iframe src="/map/index.html"></iframe>')
+    assert ucap.list_frames(framed, any_frame=False) == ["http://x/xxgk/gknb/list.shtml"]
+    assert ucap.list_frames(framed, any_frame=True) == ["http://x/xxgk/gknb/list.shtml", "http://x/map/index.html"]
+    assert ucap.list_frames(page('<iframe id="video" src="list.shtml"></iframe>'), any_frame=False) == []
+
+
 # -- cms and overrides through the spider -------------------------------------------------------
 
 PORTALS = {
@@ -170,6 +220,9 @@ def test_families_parse_the_column():
         id, cms = "p", "TRS; jsonapi  bogus"
 
     assert families(P()) == {"trs", "jsonapi"}
+    P.cms = "ucap"
+    assert mode(object(), P(), "ucap") == "forced" and mode(object(), P(), "trs") == "off"
+    P.cms = "TRS; jsonapi  bogus"
     assert mode(object(), P(), "trs") == "forced" and mode(object(), P(), "hanweb") == "off"
     P.cms = ""
     assert mode(object(), P(), "hanweb") == "detect"

@@ -8,7 +8,7 @@ and committed it: golden files are reviewed, never trusted blindly.
 
 A folder is one portal (PORTALS: its id, start URL and registry `cms`). Besides the demo
 families' folders there are the variants real deployments differ by (trs_*, hanweb_*,
-jsonapi_*: see each `.meta.json` note, REAL ones are bytes as published), and the fixtures of
+jsonapi_*, ucap_*: see each `.meta.json` note, REAL ones are bytes as published), and the fixtures of
 per-portal overrides, kept beside them in scraper/spiders/overrides/fixtures/<portal_id>/.
 A `.meta.json` may give the request that fetched the page: `method`, `body` and
 `request_meta` (e.g. a dataproxy POST's group, a JSON API's flag).
@@ -47,6 +47,10 @@ PORTALS = {  # fixture folder: (portal id, start URL, registry cms)
     "jsonapi_script": ("v_jsonapi_script", "https://www.demo-fj.gov.cn/zwgk/xxgk/zfxxgkndbg/index.htm", ""),
     "jsonapi_dataurl": ("v_jsonapi_dataurl", "http://www.demo-api.gov.cn/xxgk/ndbg/index.html", ""),
     "jsonapi_post": ("v_jsonapi_post", "https://rsj.demo-sd.gov.cn/zwgk/ndbg/index.html", ""),
+    "dept_platform": ("v_dept_platform", "http://zfxxgk.demo-hd.gov.cn/", ""),
+    "ucap_static": ("v_ucap_static", "http://kjj.demo-sq.gov.cn/sqkjj/gknb/xxgk_list.shtml", "ucap"),
+    "ucap_iframe": ("v_ucap_iframe", "http://www.demo-qu.gov.cn/xxgk/gknb/index.shtml", ""),
+    "ucap_search": ("v_ucap_search", "https://wjw.demo-js.gov.cn/wjw/c100212/common_list.shtml", ""),
     # overrides/fixtures/<portal_id>/: the portal whose override it is
     "fj_sanming": ("fj_sanming", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm", ""),
 }

@@ -2,7 +2,8 @@
 
 The variants are built the way independent deployments differ from the bundled demo families
 (another createPageHTML form, an inline pager, a datastore without <nextgroup>, jpage InitData
-arrays, a JSON list API). One crawl must find every report of every variant, request every
+arrays, a JSON list API, UCAP's static pager, framed list and search service, a 政府信息公开
+platform's department tree). One crawl must find every report of every variant, request every
 further listing page (dataproxy groups as POSTs with the column's form), take no decoy, and
 need no browser to find any of it (the crawl may still have a page re-read in the browser,
 e.g. a last page listing only decoys: every page is read statically first).
@@ -69,6 +70,14 @@ def test_every_further_listing_page_requested_statically(world):
     assert posts == {"/module/jslib/jquery/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3",
                      "/module/jslib/jquery/jpage/dataproxy.jsp?startrecord=7&endrecord=7&perpage=3"}
     assert any(p.startswith("/fjdzapp/data?") and "chnlid%3D1377" in p for m, p in by_portal["v_jsonapi"])
+    # UCAP: the platform's pager call (registry cms=ucap, so the trs family is off), the framed
+    # list and its newCreatePageHTML pages, the search service named by the page's channelId
+    assert {p for m, p in by_portal["v_ucap_static"]} == {
+        "/sqkjj/gknb/xxgk_list.shtml", "/sqkjj/gknb/xxgk_list_2.shtml", "/sqkjj/gknb/xxgk_list_3.shtml"}
+    assert {p for m, p in by_portal["v_ucap_iframe"]} >= {
+        "/xxgk/gknb/index.shtml", "/xxgk/gknb/list.shtml", "/xxgk/gknb/list_2.shtml", "/xxgk/gknb/list_3.shtml"}
+    (search,) = [p for m, p in by_portal["v_ucap_search"] if p.startswith("/search/")]
+    assert "_isJson=true" in search and search.endswith("&page=1")
 
 
 def test_every_report_found_without_the_browser(world):
@@ -85,3 +94,12 @@ def test_no_variant_portal_records_a_loss(world):
     assert not [e for e in events if e[1] not in ("limit",)], events
     status = dict(q(world["db"], "SELECT portal_id, status FROM portal_runs"))
     assert set(status.values()) == {"ok"}, status
+
+
+def test_the_platform_department_tree_is_walked(world):
+    """市政府部门信息公开 -> the departments -> each one's 年报: reports recorded with their department."""
+    (site,) = [s for s in world["sites"] if s.id == "v_dept_platform"]
+    sources = dict((u, d) for u, d in q(world["db"], "SELECT url, department FROM report_sources "
+                                                     "WHERE portal_id = 'v_dept_platform'"))
+    assert sources == {site.url(r["path"]): r.get("department") for r in site.reports}
+    assert sum(1 for d in sources.values() if d) == 3

@@ -7,5 +7,7 @@ from .jsonapi import JsonApiMixin
 from .navigation import NavigationMixin
 from .pagination import PaginationMixin
 from .trs import TrsMixin
+from .ucap import UcapMixin
 
-__all__ = ["FAMILIES", "HanwebMixin", "JsonApiMixin", "NavigationMixin", "PaginationMixin", "TrsMixin", "families"]
+__all__ = ["FAMILIES", "HanwebMixin", "JsonApiMixin", "NavigationMixin", "PaginationMixin", "TrsMixin", "UcapMixin",
+           "families"]

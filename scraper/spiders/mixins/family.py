@@ -5,6 +5,8 @@
     trs      TRS WCM / 海云 static columns: createPageHTML(...) or an inline countPage pager
     hanweb   Hanweb (大汉) JCMS: <datastore> records, jpage InitData arrays, dataproxy.jsp groups
     jsonapi  a listing filled from a JSON list API the page names (data-url, a script, a known path)
+    ucap     UCAP / 开普云: createPageHTML / newCreatePageHTML pagers (list_2.shtml), lists in an
+             iframe, shells filled from the platform's search service (var channelId = '<32 hex>')
     generic  none of the families: plain links, 下一页 / page-number pagination, navigation only
 
 Blank: every family looks at every page and acts where the page looks like it (detection).
@@ -21,7 +23,7 @@ import re
 
 log = logging.getLogger(__name__)
 
-FAMILIES = frozenset({"trs", "hanweb", "jsonapi", "generic"})
+FAMILIES = frozenset({"trs", "hanweb", "jsonapi", "ucap", "generic"})
 _warned: set[tuple[str, str]] = set()
 
 

@@ -16,7 +16,11 @@ changed in the form. Script calls to counters, weather, sign-in and the like are
 
 Where the API is only built by an external script or after user actions, only a browser finds
 it: such portals need render=js (the Chromium fallback) or an override naming the API
-(scraper/spiders/overrides/).
+(scraper/spiders/overrides/). What the browser saw it fetch is remembered (listing_memory);
+when the static page is unchanged but the remembered API answers differently, the nightly
+run reads the API's new answers here, with its own paging, and renders the page again only
+where they cannot be read (not JSON, no records, an error, more pages than the browser saw
+and no page parameter to ask for them), with that as the reason (`api_changed`).
 
 What is read from the answer (JSON, or JSONP): the first list of objects under data / datas /
 list / rows / records / result(s) / items / docs (one level down too, e.g. data.list); of each
@@ -36,8 +40,12 @@ from html import escape
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, TextResponse
 
+from zfxxgk.pipelines.urls import canonical_url
+
+from ... import links as report_links
+from ...render import static_sha
 from .family import mode
 
 _ATTRS = ("data-url", "data-api", "data-list-url", "data-listurl", "data-source", "data-src", "data-action")
@@ -377,6 +385,62 @@ class JsonApiMixin:
             req = self.json_listing(response, portal, url, method, form)
             if req is not None:
                 yield req
+
+    async def api_changed(self, response, portal, memory, answers):
+        """The remembered API of a rendered listing answers differently: its records read here,
+        no browser; the browser only where they cannot be read (the reason recorded)."""
+        if memory["method"] != "api" or mode(self, portal, "jsonapi") == "off":
+            async for x in super().api_changed(response, portal, memory, answers):
+                yield x
+            return
+        found, apis, why = [], [], None
+        first = pages = None  # the list API: the first remembered one answering records, and its page count
+        listed = 0  # its pages the browser saw (the remembered answers with records)
+        for api, got in zip(memory["apis"], answers):
+            doc = load(got.text) if isinstance(got, TextResponse) and got.status == 200 else None
+            if doc is None:
+                why = (f"the remembered API {api['url']} answered HTTP {got.status}" if got.status != 200
+                       else f"the remembered API {api['url']} answers with no JSON now")
+                break
+            apis.append({"url": api["url"], "sha256": static_sha(got.body)})
+            items = api_links(doc, got.url)
+            if not items:
+                continue  # an answer without records (a counter, a setting) is not the list
+            if first is None:
+                first = api["url"]
+                pages = api_paging(doc, asked_size(dict(parse_qsl(urlsplit(first).query))))[1]
+            listed += 1
+            found += items
+        if why is None and not found:
+            why = f"no records read from the remembered API answers ({answers[0].url})"
+        name, asked = page_param(first) if first else ("page", 1)
+        has_param = first is not None and name in dict(parse_qsl(urlsplit(first).query))
+        if why is None and pages and pages > listed and not has_param:
+            why = (f"the remembered API {first} has {pages} pages now, the browser read {listed}, and its URL "
+                   "names no page parameter")
+        if why is not None:
+            self.ctx.event(portal.id, "api_unread", answers[0].url, f"{why}: {response.url} rendered again")
+            yield self.render_request(portal, response, why)
+            return
+        self.crawler.stats.inc_value("zfxxgk/renders_saved")
+        self.crawler.stats.inc_value("zfxxgk/api_reads")
+        reports = [(url, text) for url, text in dict((canonical_url(u), t) for u, t in found).items()
+                   if report_links.is_report_title(text)]
+        self.ctx.remember_listing(portal.id, response.url, "api", memory["static_sha256"], apis,
+                                  [list(r) for r in reports], memory["browser_pages"])
+        due = 0
+        for url, text in reports:
+            if not portal.allows(url):
+                self.ctx.event(portal.id, "offsite", url, f"report link off the portal's site, not followed: {url}")
+                continue
+            for request in self.report_request(portal, url, text, response, "api (read directly)"):
+                due += 1
+                yield request
+        if pages and pages > listed and (due or not self.ctx.incremental(portal.id)):
+            for n in range(asked + listed, asked + min(pages, MAX_API_PAGES)):
+                req = self.json_listing(response, portal, set_param(first, name, n))
+                if req is not None:
+                    yield req
 
     def nav_requests(self, response, portal, page_links):
         if response.meta.get("jsonapi"):
