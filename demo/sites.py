@@ -8,7 +8,8 @@
     demo_jsapi   a report list filled by an external script from a JSON API (two pages, a
                  JavaScript 下一页), on a column page full of header, nav and footer links
     demo_dept    a city portal: home -> 政府信息公开 -> 部门信息公开 -> departments -> 某市财政局
-                 -> its 年报 column (2 reports of 某市财政局), beside the city's own column
+                 -> its 年报 column (2 reports of 某市财政局), beside the city's own column; and
+                 某市城市管理局, whose one report is a page that only says 详见附件 and its DOCX
     demo_chain   a 12-page 下一页 chain with a report on page 1 and one on page 12
     demo_broken  answers every request with HTTP 500
     demo_down    nothing listens on its port
@@ -35,6 +36,8 @@ from .reports import report_body, vary
 from .server import Page, Site
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
+# the report demo_dept publishes only as a DOCX attachment (LibreOffice's DOCX of a real sample)
+DOCX_ONLY_REPORT = "derived/fj_putian_ptcg_2022.docx"
 
 
 def _sample(name: str) -> bytes:
@@ -417,7 +420,7 @@ def dept_site() -> Site:
     city = "某市人民政府"
     s = Site("demo_dept", "某市人民政府门户网站（部门子站）", "city", "350500", "/index.html",
              notes="demo: 政府信息公开 -> 部门信息公开 -> departments -> 某市财政局 -> 年报")
-    fj, sh = _cells("fj_putian_ptcg_2022"), _cells("sh_govoffice_2019")
+    fj = _cells("fj_putian_ptcg_2022")
     rcity, _ = _generated(city, 2022, "2021", fj, 61, "2023-01-20")
     c1, cc1 = _generated("某市财政局", 2021, "2021", fj, 62, "2022-01-25")
     c2, _ = _generated("某市财政局", 2022, "2021", fj, 63, "2023-01-25", carried_over=_forward(cc1))
@@ -432,11 +435,12 @@ def dept_site() -> Site:
     s.add(city_col, page("政府信息公开年报", "<ul>" + _li("/zwgk/xxgk/nb/2023/c1.html",
                                                          f"{city}2022年政府信息公开工作年度报告", "2023-01-20") + "</ul>"))
     s.add("/zwgk/xxgk/nb/2023/c1.html", page(f"{city}2022年政府信息公开工作年度报告", rcity))
-    depts = [("/bm/czj/index.html", "某市财政局"), ("/bm/jyj/index.html", "某市教育局"),
-             ("/bm/gaj/index.html", "某市公安局"), ("/bm/wjw/index.html", "某市卫生健康委员会")]
+    depts = [("/bm/czj/index.html", "某市财政局"), ("/bm/cgj/index.html", "某市城市管理局"),
+             ("/bm/jyj/index.html", "某市教育局"), ("/bm/gaj/index.html", "某市公安局"),
+             ("/bm/wjw/index.html", "某市卫生健康委员会")]
     s.add("/zwgk/bmxxgk/index.html", page("部门信息公开", "<ul>" + "".join(
         f"<li><a href='{h}'>{t}</a></li>" for h, t in depts) + "</ul>"))
-    for h, t in depts[1:]:
+    for h, t in depts[2:]:
         s.add(h, page(t, "<a href='" + h.replace("index.html", "tzgg.html") + "'>通知公告</a>"))
         s.add(h.replace("index.html", "tzgg.html"), page("通知公告", "<p>暂无</p>"))
     s.add("/bm/czj/index.html", page("某市财政局", "<a href='/bm/czj/zn.html'>政府信息公开指南</a>"
@@ -450,9 +454,21 @@ def dept_site() -> Site:
     s.add("/bm/czj/nb/2023/f2.html", page("某市财政局2022年政府信息公开工作年度报告", c2))
     s.add("/bm/czj/nb/2022/f1.html", page("某市财政局2021年政府信息公开工作年度报告", c1))
     s.add("/bm/czj/nb/2022/tz.html", page("通知", _notice("关于报送2021年度政府信息公开工作年度报告的通知")))
+    # a department that publishes its report only as a Word attachment of a page that says 详见附件:
+    # the real 莆田市城市管理局 2022 report, as LibreOffice saves it as DOCX
+    cgj, cgj_col, cgj_page = "某市城市管理局", "/bm/cgj/nb/index.html", "/bm/cgj/nb/2023/g1.html"
+    title = f"{cgj}2022年政府信息公开工作年度报告"
+    s.add("/bm/cgj/index.html", page(cgj, f"<a href='{cgj_col}'>政府信息公开年报</a>"))
+    s.add(cgj_col, page(f"{cgj}政府信息公开年报", "<ul>" + _li(cgj_page, title, "2023-01-16") + "</ul>"))
+    s.add(cgj_page, page(title, f"<p style='text-align:center'><b>{title}</b></p><p>详见附件。</p>"
+                                f"<p>附件：<a href='./P020230116.docx'>{title}.docx</a></p>"))
+    s.add("/bm/cgj/nb/2023/P020230116.docx", _sample(DOCX_ONLY_REPORT),
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     s.home = "/index.html"
     s.reports = [
         {"path": "/zwgk/xxgk/nb/2023/c1.html", "agency": city, "year": 2022, "parse_status": "ok", "column": city_col},
+        {"path": cgj_page, "agency": cgj, "year": 2022, "parse_status": "ok", "column": cgj_col, "department": cgj,
+         "attachments": 1, "attachment": "/bm/cgj/nb/2023/P020230116.docx", "sample": "fj_putian_ptcg_2022"},
         {"path": "/bm/czj/nb/2023/f2.html", "agency": "某市财政局", "year": 2022, "parse_status": "ok",
          "column": dept_col, "department": "某市财政局"},
         {"path": "/bm/czj/nb/2022/f1.html", "agency": "某市财政局", "year": 2021, "parse_status": "ok",
@@ -508,7 +524,7 @@ def _with_homes(sites: list[Site]) -> list[Site]:
             s.home = "/"
         elif s.id == "demo_js" and "/" not in s.pages:
             s.add("/", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>演示区人民政府</title></head><body>"
-                       f"<a href='/xxgk/'>政府信息公开</a></body></html>")
+                       "<a href='/xxgk/'>政府信息公开</a></body></html>")
             s.add("/xxgk/", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>政府信息公开</title></head><body>"
                             f"<a href='{s.start_path}'>政府信息公开年报</a></body></html>")
             s.home = "/"

@@ -93,7 +93,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def refresh_vocabulary(db: sqlite_utils.Database) -> None:
-    """`cell_keys` and `identity_definitions` as the vocabulary in pipelines/keys.py says now.
+    """`cell_keys` and `identity_definitions` as the vocabulary file says now (pipelines/keys.py).
 
     Written again whenever that vocabulary changes (its hash is kept in `_vocabulary`), not
     frozen in the migration that first created them; a database already current costs one read.

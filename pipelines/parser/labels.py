@@ -1,6 +1,8 @@
-"""The template's vocabulary: which printed label means which canonical key (spec sections 2, 3, 6.4, 7).
+"""Which printed label means which canonical key (spec sections 2, 3, 6.4, 7).
 
-Labels are matched on their distinctive core (国家秘密, 三安全一稳定, 不掌握 ...) after
+The labels, their cores and the keys are the template vocabulary's (pipelines/data/
+vocabulary.toml, read by `vocabulary.py`); this module is how they are matched. Labels are
+matched on their distinctive core (国家秘密, 三安全一稳定, 不掌握 ...) after
 `label_key` normalisation, never on their position, so typos, renumbering, traditional
 characters and the small wording changes between the 2019 and 2021 templates still land on
 the same key.
@@ -12,9 +14,12 @@ import re
 from functools import lru_cache
 
 from .normalize import label_key
+from .vocabulary import vocabulary
 
-APPLICANTS = ("natural_person", "legal.commercial", "legal.research", "legal.public_interest",
-              "legal.legal_service", "legal.other", "total")
+_V = vocabulary()
+_T2, _T3, _T4 = _V.active, _V.applications, _V.appeals
+
+APPLICANTS = tuple(c.key for c in _T3.columns)
 
 
 @lru_cache(maxsize=4096)
@@ -33,46 +38,22 @@ def split_key(key: str) -> tuple[str, str, str]:
         return table, row, col
     return table, rest, ""
 
-# T3 rows, in template order. (row key, cores, template) - template None means both.
-T3_ROWS: list[tuple[str, tuple[str, ...], str | None]] = [
-    ("new_received", ("本年新收",), None),
-    ("carried_over", ("上年结转",), None),
-    ("results.granted", ("予以公开",), None),
-    ("results.partially_granted", ("部分公开",), None),
-    ("results.denied.state_secret", ("国家秘密",), None),
-    ("results.denied.law_prohibited", ("禁止公开", "法规禁止", "其他法律行政"), None),
-    ("results.denied.three_security_one_stability", ("三安全", "一稳定"), None),
-    ("results.denied.third_party_rights", ("第三方",), None),
-    ("results.denied.internal_affairs", ("内部事务", "内容事务", "三类内部"), None),
-    ("results.denied.process_info", ("过程性",), None),
-    ("results.denied.enforcement_file", ("执法案卷",), None),
-    ("results.denied.admin_query", ("查询事项", "行政查询"), None),
-    ("results.unable.not_held", ("不掌握",), None),
-    ("results.unable.needs_creation", ("另行制作", "没有现成"), None),
-    ("results.unable.unclear_after_correction", ("补正后", "仍不明确"), None),
-    ("results.not_processed.petition_complaint", ("信访", "举报投诉"), None),
-    ("results.not_processed.duplicate", ("重复申请",), None),
-    ("results.not_processed.publication", ("出版物",), None),
-    ("results.not_processed.excessive_repeat", ("大量反复", "反复申请"), None),
-    ("results.not_processed.confirm_or_reissue", ("重新出具", "确认或重新"), None),
-    ("results.other.total", (), "2019"),  # the single （六）其他处理 row; matched as a group label
-    ("results.other.no_correction", ("逾期不补正", "不补正"), "2021"),
-    ("results.other.fee_unpaid", ("缴纳费用", "收费通知", "未按收费"), "2021"),
-    ("results.other.other", (), "2021"),  # "3.其他" under （六）; matched with the group
-    ("results.total", (), None),  # （七）总计
-    ("carried_forward", ("结转下年", "下年度继续"), None),
-]
-T3_ROW_ORDER = [r[0] for r in T3_ROWS]
+# T3 rows of the templates, in template order (a publisher's own subtotal rows are not).
+T3_ROW_ORDER = [r.key for r in _T3.rows if r.in_template]
+_T3_TEMPLATE = {r.key: r.template for r in _T3.rows}
 
 # Rows of each result group, for I3 and the derived subtotals.
-RESULT_ITEMS_2019 = [k for k in T3_ROW_ORDER if k.startswith("results.")
-                     and k not in ("results.total", "results.other.no_correction",
-                                   "results.other.fee_unpaid", "results.other.other")]
-RESULT_ITEMS_2021 = [k for k in T3_ROW_ORDER if k.startswith("results.")
-                     and k not in ("results.total", "results.other.total")]
+RESULT_ITEMS_2019 = [k for k in T3_ROW_ORDER if k.startswith("results.") and k != "results.total"
+                     and _T3_TEMPLATE[k] in ("both", "2019")]
+RESULT_ITEMS_2021 = [k for k in T3_ROW_ORDER if k.startswith("results.") and k != "results.total"
+                     and _T3_TEMPLATE[k] in ("both", "2021")]
 
-T3_GROUPS = (("不予公开", "denied"), ("无法提供", "unable"), ("不予处理", "not_processed"),
-             ("其他处理", "other"))
+T3_GROUPS = tuple(tuple(p) for p in _T3.extra["match_groups"])
+_T3_TOTAL = tuple(tuple(p) for p in _T3.extra["match_total"])
+_T3_SUBTOTAL_CORES = tuple(_T3.extra["match_subtotal"])
+_T3_SUBTOTAL = {r.group: r.key for r in _T3.rows if not r.in_template}
+_T3_GROUP_ROWS = tuple(tuple(p) for p in _T3.extra["match_group_rows"])
+_T3_IN_GROUP = {(g, label): key for g, label, key in _T3.extra["match_in_group"]}
 
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}|\d{1,2})")
 
@@ -104,49 +85,44 @@ def match_t3_row(label_keys: list[str], group: str | None) -> tuple[str | None, 
     last = strip_enum(label_keys[-1])
     if not last:
         return None, group
-    if "总计" in last or "合计" in last:
-        if "小计" in last:
-            return None, group
-        return "results.total", group
-    if "小计" in last:
-        return (f"results.{group}.subtotal" if group else None), group
-    for row, cores, _tpl in T3_ROWS:
-        if any(c in last for c in cores):
+    total = next((row for core, row in _T3_TOTAL if core in last), None)
+    subtotal = any(c in last for c in _T3_SUBTOTAL_CORES)
+    if total:
+        return (None if subtotal else total), group
+    if subtotal:
+        return _T3_SUBTOTAL.get(group), group
+    for core, row in _T3.match_rows:
+        if core in last:
             return row, group
-    if last.startswith("其他处理") or last == "其他处理":
-        return "results.other.total", "other"
-    if group == "other" and last in ("其他", "其他情形", "其他情况"):
-        return "results.other.other", group
+    for name, row in _T3_GROUP_ROWS:
+        if last.startswith(name):
+            return row, t3_group_of(name)
+    if (group, last) in _T3_IN_GROUP:
+        return _T3_IN_GROUP[(group, last)], group
     g = t3_group_of(last)
     if g:
         return None, g  # a bare group label: no values of its own
     return None, group
 
 
-# Header cells of T3: the applicant columns.
+_T3_OTHER = tuple(_T3.extra["other_column"])
+_T3_LEGAL_CORE = _T3.extra["legal_core"]
+
+
 def t3_applicant(header_key: str) -> str | None:
+    """The applicant column a T3 header cell names."""
     k = header_key
     if not k:
         return None
-    if "自然人" in k:
-        return "natural_person"
-    if "商业" in k or "企业" in k:
-        return "legal.commercial"
-    if "科研" in k:
-        return "legal.research"
-    if "公益" in k:
-        return "legal.public_interest"
-    if "法律服务" in k:
-        return "legal.legal_service"
-    if "总计" in k or "合计" in k:
-        return "total"
-    if k in ("其他", "其他组织") or (k.endswith("其他") and "法人或其他" not in k):
+    for core, applicant in _T3.match_columns:
+        if core in k:
+            return applicant
+    if k in _T3_OTHER or (k.endswith(_T3_OTHER[0]) and _T3_LEGAL_CORE not in k):
         return "legal.other"
     return None
 
 
-T3_HEADER_CORES = ("自然人", "商业企业", "科研机构", "法人或其他组织", "申请人情况", "勾稽关系",
-                   "社会公益", "法律服务机构")
+T3_HEADER_CORES = _T3.header
 
 
 _T3_HEADER = re.compile("|".join(T3_HEADER_CORES))
@@ -159,16 +135,7 @@ def is_t3_header(keys: list[str]) -> bool:
 
 # ---- T2 -----------------------------------------------------------------------------------
 
-T2_ROWS = (
-    ("规范性文件", "normative_docs"),
-    ("规章", "regulations"),
-    ("行政许可", "licensing"),
-    ("对外管理服务", "other_admin_services"),
-    ("行政处罚", "penalty"),
-    ("行政强制", "coercion"),
-    ("事业性收费", "fees"),
-    ("集中采购", "procurement"),
-)
+T2_ROWS = _T2.match_rows
 
 
 def match_t2_row(key: str) -> str | None:
@@ -182,58 +149,43 @@ def match_t2_row(key: str) -> str | None:
 
 
 # Column header cores -> field, most specific first.
-T2_FIELDS = (
-    ("处理决定", "decisions"),
-    ("收费金额", "amount_wan_yuan"),
-    ("采购项目", "projects"),
-    ("总金额", "amount_wan_yuan"),
-    ("采购金额", "amount_wan_yuan"),
-    ("上一年项目", "prev_year_items"),
-    ("上年项目", "prev_year_items"),
-    ("增减", "change"),
-    ("本年增", "change"),
-    ("新制作", "new_made"),
-    ("新公开", "new_published"),
-    ("公开总数", "total_published"),
-    ("对外公开总", "total_published"),
-    ("制发", "issued"),
-    ("废止", "repealed"),
-    ("现行有效", "in_force"),
-    ("本年数量", "change"),  # 二郎镇2019 prints 本年增/减 as 本年数量
-)
+T2_FIELDS = _T2.match_columns
 
-T2_FIELDS_2019 = {"new_made", "new_published", "total_published", "prev_year_items", "change"}
-T2_FIELDS_2021 = {"issued", "repealed", "in_force"}
-
-# Which fields exist for which row (spec 7.1); anything else is recorded with a warning.
-T2_VALID = {
-    "regulations": {"new_made", "new_published", "total_published", "issued", "repealed", "in_force"},
-    "normative_docs": {"new_made", "new_published", "total_published", "issued", "repealed", "in_force"},
-    "licensing": {"prev_year_items", "change", "decisions"},
-    "other_admin_services": {"prev_year_items", "change", "decisions"},
-    "penalty": {"prev_year_items", "change", "decisions"},
-    "coercion": {"prev_year_items", "change", "decisions"},
-    "fees": {"prev_year_items", "change", "amount_wan_yuan"},
-    "procurement": {"projects", "amount_wan_yuan"},
-}
-
+# Which fields exist for which row: those of either template's layout; anything else is
+# recorded with a warning.
+T2_VALID: dict[str, set[str]] = {}
 # Column order of each block when no header row can be read (flattened text, missing header).
-T2_DEFAULT_FIELDS = {
-    ("regulations", "2019"): ["new_made", "new_published", "total_published"],
-    ("normative_docs", "2019"): ["new_made", "new_published", "total_published"],
-    ("regulations", "2021"): ["issued", "repealed", "in_force"],
-    ("normative_docs", "2021"): ["issued", "repealed", "in_force"],
-    ("licensing", "2019"): ["prev_year_items", "change", "decisions"],
-    ("other_admin_services", "2019"): ["prev_year_items", "change", "decisions"],
-    ("penalty", "2019"): ["prev_year_items", "change", "decisions"],
-    ("coercion", "2019"): ["prev_year_items", "change", "decisions"],
-    ("fees", "2019"): ["prev_year_items", "change"],
-    ("procurement", "2019"): ["projects", "amount_wan_yuan"],
-    ("licensing", "2021"): ["decisions"],
-    ("penalty", "2021"): ["decisions"],
-    ("coercion", "2021"): ["decisions"],
-    ("fees", "2021"): ["amount_wan_yuan"],
-}
+T2_DEFAULT_FIELDS: dict[tuple[str, str], list[str]] = {}
+for _tpl, _blocks in _V.layout.items():
+    for _block in _blocks:
+        for _, _row in _block.rows:
+            T2_DEFAULT_FIELDS[(_row, _tpl)] = [c for _, c in _block.columns]
+            T2_VALID.setdefault(_row, set()).update(c for _, c in _block.columns)
+
+
+def _single(templates) -> str | None:
+    """The one template all of these are of; None for 'both' or a mix."""
+    found = set(templates)
+    return next(iter(found)) if len(found) == 1 and "both" not in found else None
+
+
+_T2_CELL_TEMPLATE = {(r, c): _V.t2_cell_template(r, c) for r in T2_VALID for c in T2_VALID[r]}
+_T2_COLUMN_TEMPLATE = {c.key: _single(t for (_, col), t in _T2_CELL_TEMPLATE.items() if col == c.key)
+                       for c in _T2.columns}
+_T2_ROW_TEMPLATE = {r.key: _single(t for (row, _), t in _T2_CELL_TEMPLATE.items() if row == r.key)
+                    for r in _T2.rows}
+
+
+def t2_evidence(row: str, fld: str) -> list[str]:
+    """The templates a T2 cell is evidence of, strongest first.
+
+    A cell only one template prints says that template; a cell neither prints (a misread
+    header) says its column's, when all the column's cells are of one template; a row all of
+    whose cells are of one template (其他对外管理服务事项, 政府集中采购: 2019) says that too.
+    """
+    cell = _T2_CELL_TEMPLATE.get((row, fld))
+    first = _single([cell]) if cell else _T2_COLUMN_TEMPLATE.get(fld)
+    return [t for t in (first, _T2_ROW_TEMPLATE.get(row)) if t]
 
 
 def t2_field(header_key: str) -> str | None:
@@ -282,15 +234,15 @@ def t2_caption(key: str) -> str | None:
 
 
 def is_t2_header(keys: list[str]) -> bool:
-    return any("信息内容" in k for k in keys)
+    return any(core in k for k in keys for core in _T2.header)
 
 
 # ---- T4 -----------------------------------------------------------------------------------
 
-T4_BLOCKS = ("admin_review", "litigation_direct", "litigation_after_review")
-T4_OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
+T4_BLOCKS = tuple(r.key for r in _T4.rows)
+T4_OUTCOMES = tuple(c.key for c in _T4.columns)
 T4_DEFAULT_COLUMNS = [f"{b}.{o}" for b in T4_BLOCKS for o in T4_OUTCOMES]
-T4_HEADER_CORES = ("行政复议", "行政诉讼", "结果维持", "结果纠正", "直接起诉", "复议后起诉", "尚未审结")
+T4_HEADER_CORES = _T4.header
 
 
 _T4_HEADER = re.compile("|".join(T4_HEADER_CORES))
@@ -302,40 +254,17 @@ def is_t4_header(keys: list[str]) -> bool:
 
 def t4_block(path_keys: list[str]) -> str | None:
     joined = "".join(path_keys)
-    if "直接起诉" in joined or "未经复议" in joined:
-        return "litigation_direct"
-    if "复议后" in joined:
-        return "litigation_after_review"
-    if "行政复议" in joined:
-        return "admin_review"
-    return None
+    return next((block for core, block in _T4.match_rows if core in joined), None)
 
 
 def t4_outcome(key: str) -> str | None:
-    if "维持" in key:
-        return "upheld"
-    if "纠正" in key:
-        return "corrected"
-    if "未审结" in key or "尚未" in key:
-        return "pending"
-    if "总计" in key or "合计" in key:
-        return "total"
-    if "其他" in key:
-        return "other"
-    return None
+    return next((outcome for core, outcome in _T4.match_columns if core in key), None)
 
 
 # ---- sections -----------------------------------------------------------------------------
 
-SECTION_NAMES = {1: "overview", 2: "active", 3: "applications", 4: "appeals", 5: "problems", 6: "other"}
-_SECTION_CORES = {
-    1: ("总体情况", "概述", "基本情况", "总体"),
-    2: ("主动公开",),
-    3: ("依申请", "申请情况", "收到和处理", "申请公开"),
-    4: ("复议", "诉讼"),
-    5: ("问题", "改进"),
-    6: ("其他需要报告", "其他事项", "其他需报告", "需要报告", "其他"),
-}
+SECTION_NAMES = {s.number: s.key for s in _V.sections}
+_SECTION_CORES = {s.number: s.match for s in _V.sections}
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _HEADING = re.compile(r"^\s*(?:第)?([一二三四五六])\s*(?:部分)?\s*[、.．,，:：是\s]\s*(.{2,40}?)\s*[。:：]?\s*$")
 

@@ -64,12 +64,8 @@ def _t2_put(sink: CellSink, row: str, fld: str, raw: str, unit: str | None, orig
         sink.warn(f"unexpected_field:active.{row}.{fld}")
     sink.put(f"active.{row}.{fld}", raw, signed=fld == "change",
              amount=fld == "amount_wan_yuan", unit=unit, origin=origin)
-    if fld in labels.T2_FIELDS_2019:
-        sink.vote(f"T2.{row}", "2019")
-    elif fld in labels.T2_FIELDS_2021 or (row == "fees" and fld == "amount_wan_yuan"):
-        sink.vote(f"T2.{row}", "2021")
-    if row in ("other_admin_services", "procurement"):
-        sink.vote(f"T2.{row}", "2019")
+    for template in labels.t2_evidence(row, fld):
+        sink.vote(f"T2.{row}", template)
 
 
 def _t3_vote(sink: CellSink, row: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import DemoNetwork, crawl, expected_cells, sample_bytes
+from zfxxgk.demo.sites import DOCX_ONLY_REPORT
 from zfxxgk.pipelines.parser import parse_document
 from tests.conftest import query as q
 
@@ -141,7 +143,7 @@ def test_attachments_archived_and_parsed_with_their_report(world):
     assert len(rows) == sum(r.get("attachments", 0) for r in world["net"].manifest["reports"])
     pdf = sample_bytes("js_hongze_2023.pdf")
     parsed = parse_document(pdf)  # each attachment row says what its own parse found
-    assert {(f, s) for _, f, s, _ in rows} == {("pdf", parsed.parse_status)}
+    assert {(f, s) for _, f, s, _ in rows} == {("pdf", parsed.parse_status), ("docx", "ok")}
     # the page that only says 详见附件 takes its cells from its attachment when that has tables,
     # every cell pointing at the attachment's bytes
     page = [r for r in world["net"].manifest["reports"] if r["url"].endswith("t20240118_100004.htm")][0]
@@ -158,6 +160,31 @@ def test_attachments_archived_and_parsed_with_their_report(world):
     # the direct PDF link is a report of its own, with what the parser read of it
     direct = q(world["db"], "SELECT parse_status, parse_reason, source_format FROM reports WHERE url LIKE '%.pdf'")
     assert direct and direct[0][0] == parsed.parse_status and direct[0][2] == "pdf"
+
+
+def test_a_report_only_in_a_docx_attachment_keeps_every_cell_with_its_place_in_the_attachment(world):
+    net = world["net"]
+    (report,) = [r for r in net.manifest["reports"] if r.get("attachment", "").endswith(".docx")]
+    docx = sample_bytes(DOCX_ONLY_REPORT)
+    sha = hashlib.sha256(docx).hexdigest()
+    (rid, agency, status), = q(world["db"], "SELECT r.id, r.agency, r.parse_status FROM report_sightings s "
+                                            "JOIN reports r ON r.id = s.report_id WHERE s.url = ?", report["url"])
+    assert (agency, status) == (report["agency"], "ok")
+    attachment_url = report["url"].rsplit("/", 1)[0] + "/" + report["attachment"].rsplit("/", 1)[1]
+    assert q(world["db"], "SELECT url, format, parse_status, sha256 FROM attachments WHERE report_id = ?", rid) == [
+        (attachment_url, "docx", "ok", sha)]
+    blob = world["archive"] / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
+    assert blob.read_bytes() == docx  # the archived attachment is the bytes served
+    cells = q(world["db"], "SELECT key, value, status, document_sha256, origin FROM report_cells WHERE report_id = ?",
+              rid)
+    # the source sample's whole cell map, every cell from the attachment, at the table, row and
+    # column of the DOCX it was read from
+    assert {k: v for k, v, _, _, _ in cells} == expected_cells(report["sample"])
+    origins = {k: c.origin for k, c in parse_document(docx).cells.items()}
+    for key, _, status, doc, origin in cells:
+        assert doc == sha, key
+        if status != "derived":
+            assert re.fullmatch(r"t\d+ r\d+ c\d+", origin or "") and origin == origins[key], (key, origin)
 
 
 def test_second_crawl_is_incremental(world):
