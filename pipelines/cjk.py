@@ -20,16 +20,16 @@ The cost: the indexed text is about three times the size of the original.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from .parser.normalize import to_simplified
+from .parser.normalize import fold, fold_offsets, original_span
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(f"[{_CJK}]+|[0-9A-Za-z]+")
 
 
 def _norm(text: str) -> str:
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    """Index form: full- and half-width, traditional and simplified, upper and lower case alike."""
+    return fold(text).lower()
 
 
 def _run_tokens(run: str) -> list[str]:
@@ -89,23 +89,23 @@ def prose(full_text: str | None) -> str:
 def snippet(text: str, query: str, width: int = 60) -> str:
     """The first place in `text` where a query word occurs, with [brackets] around it.
 
-    FTS5's snippet() would show the bigram tokens, so the snippet comes from the original text.
+    FTS5's snippet() would show the bigram tokens, so the snippet is cut from the original
+    text: the word is found in its folded copy (a query typed "公开(" finds "公开（") and the
+    brackets go around the characters it was folded from.
     """
     if not text:
         return ""
     words = [w for w in _RUN.findall(_norm(query or "")) if w]
-    low = _norm(text)
-    if len(low) != len(text):  # normalisation changed lengths: show the normalised text
-        text = low
+    low, where = fold_offsets(text, lower=True)
     best = None
     for w in words:
         i = low.find(w)
         if i >= 0 and (best is None or i < best[0]):
-            best = (i, len(w))
+            best = (i, i + len(w))
     if best is None:
-        return text[: width * 2] + ("…" if len(text) > width * 2 else "")
-    i, n = best
+        return (text[: width * 2] + ("…" if len(text) > width * 2 else "")).replace("\n", " ")
+    i, j = original_span(where, *best)
     start = max(0, i - width)
-    end = min(len(text), i + n + width)
-    return (("…" if start else "") + text[start:i] + "[" + text[i:i + n] + "]" + text[i + n:end]
+    end = min(len(text), j + width)
+    return (("…" if start else "") + text[start:i] + "[" + text[i:j] + "]" + text[j:end]
             + ("…" if end < len(text) else "")).replace("\n", " ")

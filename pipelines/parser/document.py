@@ -314,22 +314,54 @@ def is_report_table(grid: Grid) -> bool:
 
 
 def isolate_body(blocks: list[Block]) -> list[Block]:
-    """Keep the blocks inside the deepest element that holds every report anchor."""
-    anchors = [b for b in blocks
+    """Keep the blocks inside the deepest element that holds every report anchor, without the
+    page furniture before the first anchor and after the last."""
+    anchors = [i for i, b in enumerate(blocks)
                if (b.kind == "para" and labels.section_heading(b.text))
                or (b.kind == "table" and is_report_table(b.grid))]
-    if len(anchors) < 2:
-        return blocks
-    outline = anchors[0].outline
-    if outline is None:  # flattened text: no elements to cut to
-        return blocks
-    # An element open at the first anchor and at the last stayed open in between, so the
-    # deepest element holding both holds every anchor.
-    box = outline.common(anchors[0].within, anchors[-1].within)
-    if len(outline.chain(box)) <= 2:  # html/body: no container to cut to
-        return blocks
-    end = outline.end(box)
-    return [b for b in blocks if box <= b.within < end]
+    first, last = (anchors[0], anchors[-1]) if anchors else (len(blocks), len(blocks))
+    outline = blocks[first].outline if anchors else None
+    # outline None: flattened text, no elements to cut to
+    if len(anchors) >= 2 and outline is not None:
+        # An element open at the first anchor and at the last stayed open in between, so the
+        # deepest element holding both holds every anchor.
+        box = outline.common(blocks[first].within, blocks[last].within)
+        if len(outline.chain(box)) > 2:  # html/body: no container to cut to
+            end = outline.end(box)
+            return [b for i, b in enumerate(blocks)
+                    if box <= b.within < end and (first <= i <= last or not is_furniture(b))]
+    return [b for i, b in enumerate(blocks) if first <= i <= last or not is_furniture(b)]
+
+
+# Page furniture: the fields a portal or an archive prints around a report (投稿, 来源,
+# 发布时间, 浏览次数, 索 引 号 ..., 原始链接) and its buttons (字号 大 中 小, 打印, 关闭, 分享到).
+# Not the 标题 field: it holds the report's own title, which a notice's is told apart by.
+_FIELD_NAMES = (
+    "投稿", "来源", "信息来源", "文章来源", "稿源", "作者", "编辑", "责任编辑", "发布者", "发布人",
+    "发布时间", "发布日期", "更新时间", "更新日期", "时间", "日期", "发文日期", "成文日期", "生成日期",
+    "公开日期", "印发日期", "浏览次数", "浏览量", "访问量", "点击数", "点击量", "点击率", "阅读次数",
+    "阅读量", "索引号", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象分类", "文号",
+    "发文字号", "发文机关", "发布机构", "发布单位", "公开方式", "公开范围", "公开时限", "有效性",
+    "名称", "栏目", "所属栏目", "原文链接", "原始链接", "本地目录", "正文", "字号", "字体",
+    "分享到", "关键词", "当前位置", "您当前的位置", "您现在的位置",
+)
+# a field name may be printed spread out ("索 引 号", "名  称"); a prose paragraph has a 。
+_FIELD = re.compile(
+    r"^\s*(?:" + "|".join(r"\s*".join(map(re.escape, n)) for n in sorted(_FIELD_NAMES, key=len, reverse=True))
+    + r")\s*[:：][^。]*$")
+# buttons, share links and version switches; a time of day left alone where a line was cut
+# at its spaces ("时间：2023-01-09" "19:36"); an HTML comment's end in a page's text
+_BUTTON = (r"打印(?:本页|此页)?|关闭(?:本页|窗口)?|分享到?|收藏(?:本页)?|返回顶部|附件下载|文件下载|我要纠错|"
+           r"上一篇|下一篇|相关链接|微信|微博|QQ空间|全真版|文字版|扫一扫在手机(?:上)?打开(?:当前页)?|"
+           r"(?:字号|字体)\s*[:：]?\s*大\s*中\s*小")
+_SEPARATORS = r"[\s【】\[\]()（）|｜丨/·:：]*"
+_BUTTONS = re.compile(rf"^(?:{_SEPARATORS}(?:{_BUTTON}))+{_SEPARATORS}$|^\d{{1,2}}:\d{{2}}(?::\d{{2}})?$|^-->$")
+
+
+def is_furniture(block: Block) -> bool:
+    """A line of page furniture: fields or buttons of the portal, no text of the report."""
+    return block.kind == "para" and len(block.text) <= 300 and bool(
+        _FIELD.match(block.text) or _BUTTONS.match(block.text))
 
 
 def text_blocks(text: str) -> list[Block]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import clean_text, to_simplified
+from .normalize import clean_text, fold, fold_offsets, original_span
 
 _TITLE = re.compile(
     r"(?:(?P<y1>(?:19|20)\d{2})\s*年度?\s*)?(?P<agency>[\u4e00-\u9fff（）()·]{2,40}?)?\s*"
@@ -51,8 +51,13 @@ class Meta:
 
 
 def parse_title(text: str) -> tuple[int | None, str | None] | None:
-    """Year and issuing body from a report title; None if the text is not such a title."""
-    t = _plain(text)
+    """Year and issuing body (as printed) from a report title; None if the text is not such a title.
+
+    The patterns read the folded line (ASCII digits and brackets, simplified characters); the
+    body's name is cut from the line as printed.
+    """
+    line = _unmarked(text)
+    t, where = fold_offsets(line)
     if _DECOY.search(t):
         return None
     m = _TITLE.search(t)
@@ -61,16 +66,45 @@ def parse_title(text: str) -> tuple[int | None, str | None] | None:
     if t[m.end():m.end() + 2] == "格式":
         return None  # 《…年度报告格式》: the template's name, in a sentence citing it
     year = m.group("y1") or m.group("y2")
-    agency = (m.group("agency") or "").strip("（）() ·")
-    agency = re.sub(r"^(?:关于|公布|发布)", "", agency) or None
-    if agency and _NOT_AN_AGENCY.search(agency):
+    start, end = m.span("agency") if m.group("agency") else (0, 0)
+    # spaces, dots and brackets left open at either end go; "…局（…执法局）" keeps its pair
+    while start < end:
+        opened = t.count("(", start, end) - t.count(")", start, end)
+        if t[start] in " ·" or (t[start] == "(" and opened > 0) or (t[start] == ")"):
+            start += 1
+        elif t[end - 1] in " ·(" or (t[end - 1] == ")" and opened < 0):
+            end -= 1
+        elif t[start] == "(" and _closes_at(t, start) == end - 1:  # the whole name in brackets
+            start, end = start + 1, end - 1
+        else:
+            break
+    lead = re.match(r"(?:关于|公布|发布)", t[start:end])
+    if lead:
+        start += lead.end()
+    if start < end and _NOT_AN_AGENCY.search(t[start:end]):
         return None  # a sentence about a report, not a report's title
-    return (int(year) if year else None), agency
+    a, b = original_span(where, start, end)
+    return (int(year) if year else None), (line[a:b] or None)
+
+
+def _closes_at(text: str, opening: int) -> int:
+    """Where the bracket opened at `opening` closes; -1 if it does not."""
+    depth = 0
+    for i in range(opening, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return -1
+
+
+def _unmarked(text: str) -> str:
+    """A line as printed, without markup around it (markdown, an archive's "标题：")."""
+    return _MARKUP.sub("", _EMPHASIS.sub("", clean_text(text))).strip()
 
 
 def _plain(text: str) -> str:
-    """A line's text without markup around it, simplified: what its title tests read."""
-    return to_simplified(_MARKUP.sub("", _EMPHASIS.sub("", clean_text(text)))).strip()
+    """A line's text without markup, folded: what its title tests read."""
+    return fold(_unmarked(text))
 
 
 def _date(y, m, d) -> str | None:
@@ -105,27 +139,29 @@ def extract(title_candidates: list[str], meta_tags: dict[str, str], body_lines: 
         for piece in re.split(r"\s*[_|｜]\s*|\s+-\s+", cand):
             parsed = parse_title(piece)
             if parsed and (parsed[0] or parsed[1]):
-                out.title = _MARKUP.sub("", _EMPHASIS.sub("", clean_text(piece))).strip()
+                out.title = _unmarked(piece)
                 out.year, out.agency = parsed
                 break
         if out.title:
             break
-    if out.agency and _PLACE.match(out.agency) and not _ORGAN.search(out.agency):
+    if out.agency and _PLACE.match(fold(out.agency)) and not _ORGAN.search(fold(out.agency)):
         # "三明市2021年…报告": the text names the body ("现公布三明市人民政府2021年…"),
         # however a text extraction cut the name over lines
         flat = re.sub(r"\s+", "", page_text)
         if out.agency + "人民政府" in flat:
             out.agency += "人民政府"
 
+    # dates and periods are read in ASCII digits, whatever width the page prints them in
+    folded_page = fold(page_text)
     if not out.year:
-        m = _PERIOD.search(page_text)
+        m = _PERIOD.search(folded_page)
         if m:
             out.year = int(m.group(1))
     if not out.agency:
         for name in ("contentsource", "author", "source"):
             v = meta_tags.get(name, "").strip()
             if v and len(v) <= 40 and re.search(r"[\u4e00-\u9fff]", v):
-                out.agency = to_simplified(v)
+                out.agency = clean_text(v)
                 break
     if not out.agency:
         m = _AGENCY_LABEL.search(page_text)
@@ -141,13 +177,13 @@ def extract(title_candidates: list[str], meta_tags: dict[str, str], body_lines: 
                 if out.published_at:
                     break
     if not out.published_at:
-        m = _LABELED_DATE.search(page_text)
+        m = _LABELED_DATE.search(folded_page)
         if m:
             out.published_at = _date(*m.groups())
     if not out.published_at:
         # the signature date at the end of the report: the last full date in its last lines
         for line in reversed(body_lines[-8:]):
-            dates = _ANY_DATE.findall(line)
+            dates = _ANY_DATE.findall(fold(line))
             if dates and len(line) < 40:
                 out.published_at = _date(*dates[-1])
                 break

@@ -11,7 +11,7 @@ from typing import Any
 
 # Bump when the parser's output for the same bytes can change, so `zfxxgk reparse` knows
 # which stored reports were produced by an older parser.
-PARSER_VERSION = "1.2"
+PARSER_VERSION = "1.3"
 
 # parse_status values, from best to worst.
 OK = "ok"  # all three standard tables found, every cell placed

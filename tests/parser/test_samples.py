@@ -83,7 +83,7 @@ def test_zhumadian_flattened_rows_are_placed_by_identities_and_flagged():
 
 def test_sections_one_five_six_are_kept_as_text():
     report = parse_document((SAMPLES / "fj_putian_ptcg_2022.html").read_bytes())
-    assert report.sections["overview"].startswith("2022年,我局以习近平")
+    assert report.sections["overview"].startswith("2022年，我局以习近平")
     assert "问题" in report.sections["problems"] or "不足" in report.sections["problems"]
     assert "other" in report.sections
     # the portal chrome around the report is not part of its text
