@@ -140,11 +140,21 @@ def write_exports(published: Path, folder: Path) -> dict[str, int]:
                 if out is not raw:
                     out.close()
                 raw.close()
+            pq_name = name.split(".")[0] + ".parquet"
+            pq_tmp = folder / f".{pq_name}.tmp"
+            try:
+                if parquet:
+                    counts[pq_name] = _write_parquet(conn, sql, pq_tmp)
+            except BaseException:
+                # the new CSV is not put in place either, and no Parquet stays that would
+                # disagree with the CSV beside it
+                for leftover in (tmp, pq_tmp, folder / pq_name):
+                    leftover.unlink(missing_ok=True)
+                raise
             os.replace(tmp, folder / name)
             counts[name] = n
-            pq_name = name.split(".")[0] + ".parquet"
             if parquet:
-                counts[pq_name] = _write_parquet(conn, sql, folder / pq_name)
+                os.replace(pq_tmp, folder / pq_name)
             else:  # one left by a publish that had pyarrow would no longer match its CSV
                 (folder / pq_name).unlink(missing_ok=True)
     finally:
@@ -152,8 +162,8 @@ def write_exports(published: Path, folder: Path) -> dict[str, int]:
     return counts
 
 
-def _write_parquet(conn: sqlite3.Connection, sql: str, path: Path, batch: int = 10_000) -> int:
-    """The rows of `sql` as a Parquet file (zstd), typed as SQLite stored them: a column holding
+def _write_parquet(conn: sqlite3.Connection, sql: str, tmp: Path, batch: int = 10_000) -> int:
+    """The rows of `sql` as a Parquet file (zstd) at `tmp`, typed as SQLite stored them: a column holding
     any text is text (its numbers written as the CSV writes them), else one holding any real is
     float64, else int64. SQLite's types are per value, so one pass over the rows finds them
     first (about 5 s per million cells); the rows are then written in batches, never held whole."""
@@ -171,7 +181,6 @@ def _write_parquet(conn: sqlite3.Connection, sql: str, path: Path, batch: int = 
         text, real, integer = kinds[3 * i:3 * i + 3]
         types.append(pa.string() if text or not (real or integer) else pa.float64() if real else pa.int64())
     schema = pa.schema(list(zip(names, types)))
-    tmp = path.with_name(f".{path.name}.tmp")
     n = 0
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for rows in iter(lambda: cur.fetchmany(batch), []):
@@ -182,5 +191,4 @@ def _write_parquet(conn: sqlite3.Connection, sql: str, path: Path, batch: int = 
                 columns.append(pa.array(values, type=kind))
             writer.write_batch(pa.record_batch(columns, schema=schema))
             n += len(rows)
-    os.replace(tmp, path)
     return n

@@ -337,18 +337,31 @@ def isolate_body(blocks: list[Block]) -> list[Block]:
 # 发布时间, 浏览次数, 索 引 号 ..., 原始链接) and its buttons (字号 大 中 小, 打印, 关闭, 分享到).
 # Not the 标题 field: it holds the report's own title, which a notice's is told apart by.
 _FIELD_NAMES = (
-    "投稿", "来源", "信息来源", "文章来源", "稿源", "作者", "编辑", "责任编辑", "发布者", "发布人",
-    "发布时间", "发布日期", "更新时间", "更新日期", "时间", "日期", "发文日期", "成文日期", "生成日期",
+    "投稿", "信息来源", "文章来源", "稿源", "责任编辑", "发布者", "发布人",
+    "发布时间", "发布日期", "更新时间", "更新日期", "发文日期", "成文日期", "生成日期",
     "公开日期", "印发日期", "浏览次数", "浏览量", "访问量", "点击数", "点击量", "点击率", "阅读次数",
-    "阅读量", "索引号", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象分类", "文号",
+    "阅读量", "索引号", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象分类",
     "发文字号", "发文机关", "发布机构", "发布单位", "公开方式", "公开范围", "公开时限", "有效性",
-    "名称", "栏目", "所属栏目", "原文链接", "原始链接", "本地目录", "正文", "字号", "字体",
-    "分享到", "关键词", "当前位置", "您当前的位置", "您现在的位置",
+    "所属栏目", "原文链接", "原始链接", "本地目录", "分享到", "当前位置", "您当前的位置", "您现在的位置",
 )
-# a field name may be printed spread out ("索 引 号", "名  称"); a prose paragraph has a 。
+# Names a report's own lines use too ("时间：2022年度共收取…", "来源：本机关统计，数据截至…",
+# "名称：信息处理费" in its 六): furniture only with a furniture-shaped value, a date for the
+# dates, a short name without a clause for the others.
+_DATE_NAMES = ("时间", "日期")
+_NAME_NAMES = ("来源", "名称", "作者", "编辑", "栏目", "文号", "正文", "关键词", "字号", "字体")
+_DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?)?[\d\s:：]*"
+_SHORT = r"[^，,。；;、]{0,30}"
+
+
+def _names(names) -> str:
+    # a field name may be printed spread out ("索 引 号", "名  称")
+    return "|".join(r"\s*".join(map(re.escape, n)) for n in sorted(names, key=len, reverse=True))
+
+
 _FIELD = re.compile(
-    r"^\s*(?:" + "|".join(r"\s*".join(map(re.escape, n)) for n in sorted(_FIELD_NAMES, key=len, reverse=True))
-    + r")\s*[:：][^。]*$")
+    rf"^\s*(?:(?:{_names(_FIELD_NAMES)})\s*[:：][^。]*"  # a prose paragraph has a 。
+    rf"|(?:{_names(_DATE_NAMES)})\s*[:：]\s*{_DATE}(?:\s+\S{{1,12}}\s*[:：]{_SHORT})*"
+    rf"|(?:{_names(_NAME_NAMES)})\s*[:：]{_SHORT})$")
 # buttons, share links and version switches; a time of day left alone where a line was cut
 # at its spaces ("时间：2023-01-09" "19:36"); an HTML comment's end in a page's text
 _BUTTON = (r"打印(?:本页|此页)?|关闭(?:本页|窗口)?|分享到?|收藏(?:本页)?|返回顶部|附件下载|文件下载|我要纠错|"

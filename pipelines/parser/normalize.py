@@ -70,39 +70,50 @@ def fold(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text))
 
 
-def fold_offsets(text: str, lower: bool = False) -> tuple[str, list[int] | None]:
-    """fold(text) (lowercased if asked), and where in `text` each folded character comes from.
+def fold_offsets(text: str, lower: bool = False) -> tuple[str, list[tuple[int, int]] | None]:
+    """fold(text) (lowercased if asked), and the span of `text` each folded character comes from.
 
-    The list is None when folding kept every character one character (the usual case: NFKC
-    maps full-width forms one to one); otherwise NFKC wrote some character as several
-    ('…' -> '...'). Simplification maps character for character, so it does not move anything.
+    The list is None when folding moved no character (the usual case: the text is already in
+    NFKC). Otherwise NFKC may write one character as several ('…' -> '...') or join a letter
+    with its combining accents, and a length that did not change proves nothing (one '…' and
+    one 'e' + U+0301 cancel out), so the text is folded a grapheme (a character and the
+    combining marks after it) at a time, chunk by chunk, only inside chunks not already in
+    NFKC. Lowercasing that keeps the length and simplification map character for character.
     """
     def norm(s: str) -> str:
         s = unicodedata.normalize("NFKC", s)
         return s.lower() if lower else s
 
-    whole = norm(text)
-    if len(whole) == len(text):
-        return to_simplified(whole), None
+    if unicodedata.is_normalized("NFKC", text) and (not lower or len(text.lower()) == len(text)):
+        return to_simplified(norm(text)), None
     pieces: list[str] = []
-    where: list[int] = []
-    # chunk by chunk, character by character only inside chunks whose length changes
-    for start in range(0, len(text), _CHUNK):
-        chunk = text[start:start + _CHUNK]
+    where: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _CHUNK)
+        while end < len(text) and unicodedata.combining(text[end]):  # a grapheme stays whole
+            end += 1
+        chunk = text[start:end]
         folded = norm(chunk)
-        if len(folded) == len(chunk):
+        if unicodedata.is_normalized("NFKC", chunk) and len(folded) == len(chunk):
             pieces.append(folded)
-            where.extend(range(start, start + len(chunk)))
-            continue
-        for i, ch in enumerate(chunk, start):
-            piece = norm(ch)
-            pieces.append(piece)
-            where.extend([i] * len(piece))
+            where.extend((i, i + 1) for i in range(start, end))
+        else:
+            i = start
+            while i < end:
+                j = i + 1
+                while j < end and unicodedata.combining(text[j]):
+                    j += 1
+                piece = norm(text[i:j])
+                pieces.append(piece)
+                where.extend([(i, j)] * len(piece))
+                i = j
+        start = end
     return to_simplified("".join(pieces)), where
 
 
-def original_span(where: list[int] | None, start: int, end: int) -> tuple[int, int]:
+def original_span(where: list[tuple[int, int]] | None, start: int, end: int) -> tuple[int, int]:
     """The span of the original text that the folded span [start, end) was folded from."""
     if where is None or start >= end:
         return start, end
-    return where[start], where[end - 1] + 1
+    return where[start][0], where[end - 1][1]

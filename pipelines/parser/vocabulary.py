@@ -101,7 +101,12 @@ def _pairs(raw: list, what: str) -> tuple[tuple[str, str], ...]:
     return tuple((p[0], p[1]) for p in raw)
 
 
-def _entry(raw: dict, table: dict) -> Entry:
+def _entry(raw: dict, table: dict, where: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise VocabularyError(f"{_NAME}: {where} must be a table of key, label, label_en, not {raw!r}")
+    missing = [f for f in ("key", "label", "label_en") if f not in raw]
+    if missing:
+        raise VocabularyError(f"{_NAME}: {where} ({raw.get('key', 'no key')}) has no {', '.join(missing)}")
     return Entry(key=raw["key"], label=raw["label"], label_en=raw["label_en"],
                  printed=raw.get("printed", raw["label"]), variants=tuple(raw.get("variants", ())),
                  group=raw.get("group"), template=raw.get("template", table.get("template")),
@@ -112,8 +117,8 @@ _TABLE_FIELDS = {"rows", "columns", "match_rows", "match_columns", "header"}
 
 
 def _table(name: str, raw: dict) -> Table:
-    t = Table(name=name, rows=tuple(_entry(r, raw) for r in raw["rows"]),
-              columns=tuple(_entry(c, raw) for c in raw["columns"]),
+    t = Table(name=name, rows=tuple(_entry(r, raw, f"{name}.rows[{i}]") for i, r in enumerate(raw["rows"])),
+              columns=tuple(_entry(c, raw, f"{name}.columns[{i}]") for i, c in enumerate(raw["columns"])),
               match_rows=_pairs(raw["match_rows"], f"{name}.match_rows"),
               match_columns=_pairs(raw["match_columns"], f"{name}.match_columns"),
               header=tuple(raw["header"]), extra={k: v for k, v in raw.items() if k not in _TABLE_FIELDS})
@@ -158,7 +163,9 @@ def load(path: Path) -> Vocabulary:
                     for tpl, blocks in raw["layout"].items()},
             identities=tuple(raw["identities"]))
     except KeyError as e:
-        raise VocabularyError(f"{path.name}: {e.args[0]!r} is missing") from None
+        raise VocabularyError(f"{path}: {e.args[0]!r} is missing") from None
+    except (TypeError, ValueError, AttributeError) as e:  # a value of the wrong shape: a number for a list ...
+        raise VocabularyError(f"{path}: a value of the wrong shape ({e})") from None
     _check(v)
     return v
 

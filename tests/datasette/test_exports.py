@@ -109,3 +109,22 @@ def test_exports_without_pyarrow_are_csv_only(sample_archive, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['cells.csv.gz', 'reports.csv']"
     assert sorted(p.name for p in exports.iterdir()) == ["cells.csv.gz", "reports.csv"]
+
+
+def test_a_failed_parquet_write_leaves_the_previous_exports_as_they_were(sample_archive, tmp_path):
+    """Disk full or a pyarrow error while writing: neither the new CSV nor a stale Parquet stays
+    beside the previous exports, and no temporary file is left behind."""
+    published = tmp_path / "published" / "zfxxgk.db"
+    publish(sample_archive["db"], published)
+    exports = published.parent / "exports"
+    before = os.stat(exports / "reports.csv").st_ino  # the file in place stays the same file
+    code = ("import errno, pyarrow.parquet as pq\n"
+            "class Full(pq.ParquetWriter):\n"
+            "    def write_batch(self, *a, **k): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+            "pq.ParquetWriter = Full\n"
+            "from pathlib import Path; from zfxxgk.publish import write_exports\n"
+            f"write_exports(Path({str(published)!r}), Path({str(exports)!r}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0 and "No space left on device" in done.stderr
+    assert os.stat(exports / "reports.csv").st_ino == before
+    assert sorted(p.name for p in exports.iterdir()) == ["cells.csv.gz", "cells.parquet", "reports.csv"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 import unicodedata
 
 import lxml.html
+import pytest
 
 from zfxxgk.pipelines.agencies import agency_id, describe, normalize
 from zfxxgk.pipelines.parser import parse_document
+from zfxxgk.pipelines.parser.document import Block, is_furniture
 from zfxxgk.pipelines.parser.normalize import clean_text, fold_offsets, original_span
 from tests.conftest import expected_cells, sample_bytes
 
@@ -108,3 +110,35 @@ def test_fold_offsets_map_matches_back_to_the_original():
     i = folded.index("公开(2022")
     a, b = original_span(where, i, i + len("公开(2022"))
     assert text[a:b] == "公开（２０２２"
+
+
+def test_fold_offsets_are_not_fooled_by_lengths_that_cancel_out():
+    # '…' folds to three characters and 'e' + U+0301 to one: the same length, other places
+    text = "…公开申请e\u0301e\u0301"
+    folded, where = fold_offsets(text)
+    i = folded.index("公开")
+    assert text[slice(*original_span(where, i, i + 2))] == "公开"
+    j = folded.index("\u00e9")
+    assert text[slice(*original_span(where, j, j + 1))] == "e\u0301"
+    # a grapheme cut by a 64-character chunk boundary is folded whole
+    text = "X" * 63 + "e\u0301公开…"
+    folded, where = fold_offsets(text)
+    assert "\u00e9公开" in folded
+    k = folded.index("公开")
+    assert text[slice(*original_span(where, k, k + 2))] == "公开"
+
+
+@pytest.mark.parametrize("line, furniture", [
+    ("时间：2023-01-09 19:36", True),
+    ("时间：2023-01-09 来源：莆田市城市管理局", True),
+    ("索 引 号：FJ01-2023-001", True),
+    ("浏览次数：123", True),
+    ("来源：莆田市城市管理局", True),
+    # a report's own lines under the same names (its 六 follows the last heading, so it is
+    # outside the anchors and only the shape of the value tells it from furniture)
+    ("时间 ：2022年度本机关共收取信息处理费0元", False),
+    ("来源：本机关统计，数据截至2022年12月31日", False),
+    ("日期：本年度共召开新闻发布会3次，解读政策文件12件。", False),
+])
+def test_furniture_is_told_by_the_shape_of_its_value(line, furniture):
+    assert is_furniture(Block("para", text=line)) is furniture

@@ -101,6 +101,9 @@ def _write(tmp_path, text: str):
     ('["规章", "regulations"], ["行政许可"', '["规 章", "regulations"], ["行政许可"', "core '规 章' is not in label_key form"),
     ('rows = [["行政处罚", "penalty"], ["行政强制", "coercion"]]\n\n[[layout.2021]]',
      'rows = [["行政处罚", "penalty"], ["行政强制", "coercions"]]\n\n[[layout.2021]]', "names coercions.decisions, not defined in active"),
+    # a field missing, a value of the wrong shape: one line that says where
+    ('label_en = "regulations"\n', "", "active.rows[0] (regulations) has no label_en"),
+    ('header = ["信息内容"]', "header = 5", "a value of the wrong shape"),
 ])
 def test_a_vocabulary_that_names_what_it_does_not_define_does_not_load(tmp_path, old, new, message):
     text = PATH.read_text(encoding="utf-8")
