@@ -361,8 +361,8 @@ def m010_discovery(db: sqlite_utils.Database) -> None:
 
     `listing_memory`: per portal and listing URL, how its report links were read ('static',
     'rendered': in the browser, 'api': in the browser, from a JSON API it fetched), the static
-    page's sha256 and the sha256 of each API response (api_json), and the report links read
-    (links_json). A later run whose static read and API answers are unchanged uses the links
+    page's sha256, each API the browser saw it fetch (api_json: url, sha256, content_type),
+    and the report links read (links_json). A later run whose static read and API answers are unchanged uses the links
     read before instead of rendering the page again.
     `report_sources`: per portal and report URL, the listing that linked it, and the
     department page that led there (部门信息公开 -> the department), when one did.

@@ -17,8 +17,9 @@ import logging
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 from scrapy.http.request import NO_CALLBACK
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from zfxxgk.pipelines.db import utcnow
 from zfxxgk.pipelines.ingest import Attachment, Candidate
@@ -54,6 +55,15 @@ def may_link_attachments(response) -> bool:
     # lower case (ASCII letters only, as the hints are), without the characters URL parsing drops
     text = (response.url.encode("utf-8", "replace") + b" " + body).lower().translate(None, b"\t\r\n")
     return any(hint in text for hint in _ATTACHMENT_HINTS)
+
+
+def answered_json(fetch: dict) -> bool:
+    """Whether what a page fetched in the browser (a remembered API) answered JSON: by its
+    Content-Type or a .json URL. One remembered before content types were kept counts as JSON,
+    as every remembered API did then."""
+    if "content_type" not in fetch:
+        return True
+    return "json" in fetch["content_type"].lower() or fetch["url"].split("?")[0].endswith(".json")
 
 
 class PortalSpider(scrapy.Spider):
@@ -124,7 +134,7 @@ class PortalSpider(scrapy.Spider):
         """
         meta.setdefault("download_slot", urlsplit(url).netloc.lower())
         if callback is not NO_CALLBACK:
-            kwargs["errback"] = self.on_error
+            kwargs.setdefault("errback", self.on_error)
         return scrapy.Request(url, callback=callback, meta=meta, **kwargs)
 
     # what travels from a page to the pages it leads to
@@ -258,10 +268,10 @@ class PortalSpider(scrapy.Spider):
             return
         apis = [f for f in response.meta.get("zfxxgk_browser_fetches") or []
                 if f.get("status") == 200 and portal.allows(f["url"])]
-        method = "api" if any("json" in (f.get("content_type") or "") or f["url"].split("?")[0].endswith(".json")
-                              for f in apis) else "rendered"
+        method = "api" if any(answered_json(f) for f in apis) else "rendered"
         self.ctx.remember_listing(portal.id, response.url, method, response.meta["static_sha"],
-                                  [{"url": f["url"], "sha256": f["sha256"]} for f in apis],
+                                  [{"url": f["url"], "sha256": f["sha256"], "content_type": f.get("content_type") or ""}
+                                   for f in apis],
                                   [list(r) for r in reports], paging.get("pages", 1))
 
     def recall(self, response, portal: Portal, memory: dict):
@@ -272,38 +282,44 @@ class PortalSpider(scrapy.Spider):
         if not apis:
             yield from self.recalled_links(response, portal, memory)
             return
+        # an error (a status, a timeout) is the API's answer too: the errback carries on as the callback
         yield self.request(apis[0]["url"], self.check_apis, {
             "portal": portal.id, "kind": "api", "conditional": True, "listing_response": response,
-            "memory": memory}, dont_filter=True)
+            "memory": memory}, errback=self.check_apis, dont_filter=True)
 
-    async def check_apis(self, api_response):
-        response = api_response.meta["listing_response"]
-        memory = api_response.meta["memory"]
+    async def check_apis(self, first):
+        """`first`: the first remembered API's response, or the failure of its request; the
+        others are fetched here. Each answer is a response (of any status) or, where there was
+        none, what went wrong (a string)."""
+        request = first.request
+        response, memory = request.meta["listing_response"], request.meta["memory"]
         portal = self.portal(response)
-        answers = [api_response]
-        changed = static_sha(api_response.body) != memory["apis"][0]["sha256"]
+        if isinstance(first, Response):
+            answers = [first]
+        elif isinstance(first.value, HttpError):
+            answers = [first.value.response]
+        else:
+            answers = [describe_failure(first.value, request)[1]]
         for api in memory["apis"][1:]:
             request = self.request(api["url"], NO_CALLBACK, {"portal": portal.id, "kind": "api", "conditional": True})
             try:
-                got = await self.crawler.engine.download_async(request)
-            except Exception as exc:  # noqa: BLE001 - the browser decides again
-                yield self.render_request(portal, response, f"the remembered API {api['url']} failed: "
-                                          f"{describe_failure(exc, request)[1]}")
-                return
-            answers.append(got)
-            changed = changed or got.status != 200 or static_sha(got.body) != api["sha256"]
+                answers.append(await self.crawler.engine.download_async(request))
+            except Exception as exc:  # noqa: BLE001 - no answer: api_changed decides what that means
+                answers.append(describe_failure(exc, request)[1])
+        changed = [api["url"] for api, got in zip(memory["apis"], answers)
+                   if not isinstance(got, Response) or got.status != 200 or static_sha(got.body) != api["sha256"]]
         if changed:
-            async for x in self.api_changed(response, portal, memory, answers):
+            async for x in self.api_changed(response, portal, memory, answers, changed):
                 yield x
             return
         for x in self.recalled_links(response, portal, memory):
             yield x
 
-    async def api_changed(self, response, portal: Portal, memory: dict, answers: list):
-        """The APIs a rendered listing fetched answer differently now (`answers`: one response
-        per remembered API, in order): without a family that reads them, the browser reads the
-        page again."""
-        yield self.render_request(portal, response, f"the API it fetched answers differently now ({answers[0].url})")
+    async def api_changed(self, response, portal: Portal, memory: dict, answers: list, changed: list):
+        """The APIs a rendered listing fetched answer differently now (`answers`: one per
+        remembered API, in order, as check_apis gives them; `changed`: the URLs of those that
+        differ): without a family that reads them, the browser reads the page again."""
+        yield self.render_request(portal, response, f"the API it fetched answers differently now ({changed[0]})")
 
     def recalled_links(self, response, portal: Portal, memory: dict):
         self.crawler.stats.inc_value("zfxxgk/renders_saved")

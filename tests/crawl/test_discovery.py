@@ -164,8 +164,23 @@ def test_second_run_renders_nothing_unchanged(world):
     assert all(found[s.id] > 0 for s in world["sites"])
 
 
+def _remembered_apis(db) -> dict[str, str]:
+    """The demo_jsapi column's remembered browser fetches: file name -> content type, in order."""
+    (apis,) = q(db, "SELECT api_json FROM listing_memory WHERE portal_id = 'demo_jsapi'")[0]
+    return {a["url"].rsplit("/", 1)[1]: a.get("content_type") for a in json.loads(apis)}
+
+
 def test_a_remembered_api_is_read_directly_and_the_browser_only_where_it_cannot_be(tmp_path):
     site = jsapi_site()
+    # once its list is in, the column's script also fetches a side menu, an HTML fragment: the
+    # browser sees that fetched too, and it is remembered beside the API
+    site.add("/xxgk/side.html", "<ul class='side'><li><a href='/xxgk/'>政府信息公开</a></li></ul>")
+    script = site.pages["/js/nblist.js"].body.decode("utf-8")
+    assert script.endswith("load(1); })();")
+    site.add("/js/nblist.js", script.replace("load(1); })();", (
+        "load(1).then(function () { return fetch('/xxgk/side.html'); }).then(function (r) { return r.text(); })"
+        ".then(function (t) { document.getElementById('nblist').insertAdjacentHTML('afterend', t); }); })();")),
+        "application/javascript")
     net = Network([site]).start()
     try:
         registry = _registry(tmp_path / "portals.csv", [_row(site, site.start_path)])
@@ -174,6 +189,7 @@ def test_a_remembered_api_is_read_directly_and_the_browser_only_where_it_cannot_
         rendered = lambda run: q(db, "SELECT count(*) FROM fetches WHERE run_id = ? AND rendered = 1", run)[0][0]  # noqa: E731
         assert rendered(1) > 0
         assert q(db, "SELECT method FROM listing_memory WHERE portal_id = 'demo_jsapi'") == [("api",)]
+        assert _remembered_apis(db)["side.html"].startswith("text/html")
 
         name = "演示新区管理委员会"
         cells = json.loads((SAMPLES / "fj_putian_ptcg_2022.expected.json").read_text(encoding="utf-8"))["cells"]
@@ -195,6 +211,23 @@ def test_a_remembered_api_is_read_directly_and_the_browser_only_where_it_cannot_
         assert rendered(3) > 0
         (reason,) = q(db, "SELECT reason FROM crawl_events WHERE run_id = 3 AND kind = 'api_unread'")[0]
         assert "list_1.json" in reason and "no JSON" in reason
+    finally:
+        net.stop()
+
+
+def test_the_first_remembered_api_in_error_brings_the_browser_back(tmp_path):
+    site = jsapi_site()
+    net = Network([site]).start()
+    try:
+        registry = _registry(tmp_path / "portals.csv", [_row(site, site.start_path)])
+        db, archive = tmp_path / "z.db", tmp_path / "archive"
+        _run(registry, db, archive)
+        assert next(iter(_remembered_apis(db))) == "list_1.json"  # the API asked for first next time
+        del site.pages["/api/nb/list_1.json"]  # the demo server answers 404 Not Found
+        _run(registry, db, archive)
+        assert q(db, "SELECT count(*) FROM fetches WHERE run_id = 2 AND rendered = 1")[0][0] > 0
+        (reason,) = q(db, "SELECT reason FROM crawl_events WHERE run_id = 2 AND kind = 'api_unread'")[0]
+        assert "list_1.json answered HTTP 404" in reason
     finally:
         net.stop()
 

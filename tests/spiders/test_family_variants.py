@@ -9,12 +9,15 @@ JSON API, each way a UCAP column lists its records, and what `cms` changes.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Request
 
 from zfxxgk.scraper.spiders import overrides
+from zfxxgk.scraper.spiders.base import answered_json
 from zfxxgk.scraper.spiders.mixins import hanweb, jsonapi, trs, ucap
 from zfxxgk.scraper.spiders.mixins.family import families, mode
 from tests.conftest import saved_page_spider
@@ -123,6 +126,14 @@ def test_json_answers_of_several_shapes():
     assert jsonapi.load("<html>500</html>") is None
 
 
+def test_which_remembered_browser_fetches_were_json():
+    assert answered_json({"url": "http://x/api/list", "content_type": "application/json;charset=UTF-8"})
+    assert answered_json({"url": "http://x/api/list_1.json?t=1", "content_type": "text/plain"})
+    assert not answered_json({"url": "http://x/xxgk/side.html", "content_type": "text/html; charset=utf-8"})
+    # remembered before content types were kept: JSON, as every remembered API counted then
+    assert answered_json({"url": "http://x/xxgk/side.html", "sha256": "0" * 64})
+
+
 # -- UCAP / 开普云 --------------------------------------------------------------------------------
 
 # the platform's list script defines both pagers (its function bodies are left out here)
@@ -136,15 +147,14 @@ UCAP_SCRIPT = ("var ucap_page_interval;\nfunction createPageHTML(id, totalPage, 
     ("var n = 2; var stem = 'list'; createPageHTML(\"page_div\", n, 1, stem, \"html\", 30);", ["list_2.html"]),
     ("createPageHTML('page', 1, 1, 'list', 'shtml', 8);", []),
 ])
-def test_ucap_pager_forms(script, files):
-    found = ucap.pager(f"<script>{UCAP_SCRIPT}</script><script>{script}</script>")
-    assert found and ucap.page_files(found) == files
+def test_ucap_pager_forms_read_by_the_trs_parser(script, files):
+    found = trs.pager(f"<script>{UCAP_SCRIPT}</script><script>{script}</script>", "http://x/c/list.shtml")
+    assert found and trs.page_files(found) == files
 
 
-def test_ucap_pager_needs_a_call_of_the_platform_form():
-    assert ucap.pager(f"<script>{UCAP_SCRIPT}</script>") is None  # the definitions alone
-    assert ucap.pager("<script>createPageHTML(3, 0, 'index', 'htm');</script>") is None  # TRS's own form
-    assert ucap.pager("<script>createPageHTML('page', total, 1, 'list', 'shtml', 8);</script>") is None
+def test_ucap_pager_needs_a_call():
+    assert trs.pager(f"<script>{UCAP_SCRIPT}</script>", "http://x/c/list.shtml") is None  # the definitions alone
+    assert trs.pager("<script>newCreatePageHTML('page', total, 1, 'list', 'shtml', 8);</script>") is None
 
 
 def test_ucap_search_service_from_the_channel_id():
@@ -155,6 +165,8 @@ def test_ucap_search_service_from_the_channel_id():
     own = page + "<script>$.get('/common/search/' + channelId + '?_isJson=true&page=' + p);</script>"
     assert ucap.search_api(own, "https://x/a/").startswith(f"https://x/common/search/{channel}?")
     assert ucap.search_api("<script>var channelId = '1377';</script>", "https://x/") is None  # a TRS channel number
+    # asked for as printed: a server may tell the cases apart
+    assert f"/search/{channel.upper()}?" in ucap.search_api(page.replace(channel, channel.upper()), "https://x/")
     # the service's answer, as nhc.gov.cn's clients read it: data.results, data.total at data.rows a page
     answer = {"channelName": "c", "data": {"channelId": channel, "page": 1, "rows": 20, "total": 41,
                                            "results": [{"title": "<span>t</span>", "url": "//x/c1/202401/a.shtml"}]}}
@@ -182,6 +194,8 @@ PORTALS = {
     "trs_bogus": ("c_trs_bogus", "http://www.demo-county.gov.cn/zwgk/zfxxgknb/index.shtml", "wordpress"),
     "trs_both": ("c_trs_both", "http://www.demo-county.gov.cn/zwgk/zfxxgknb/index.shtml", "hanweb, trs"),
     "generic": ("c_generic", "http://www.demo-county.gov.cn/zwgk/zfxxgknb/index.shtml", "generic"),
+    "ucap_search": ("c_ucap_search", "https://wjw.demo-js.gov.cn/wjw/c100212/common_list.shtml", ""),
+    "ucap_iframe": ("c_ucap_iframe", "http://www.demo-qu.gov.cn/xxgk/gknb/index.shtml", ""),
 }
 
 
@@ -213,6 +227,36 @@ def test_cms_naming_other_families_turns_a_family_off(spider):
     assert _requests(spider, "trs_off", "trs_vars/column_index") == []  # hanweb only: no TRS pager
     assert len(_requests(spider, "trs_both", "trs_vars/column_index")) == 4
     assert _requests(spider, "generic", "trs_vars/column_index") == []
+
+
+def _kinds(spider, key: str, url: str, body: str):
+    """(kind, path) of every request the spider makes of a page at `url` of portal `key`."""
+    spider.report_urls.clear()
+    spider.listing_pages.clear()
+    spider.nav_pages.clear()
+    response = HtmlResponse(url, body=body.encode("utf-8"), encoding="utf-8", request=Request(
+        url, meta={"portal": PORTALS[key][0], "kind": "listing", "nav_depth": 0}))
+    return sorted((r.meta["kind"], urlsplit(r.url).path) for r in spider.parse_page(response) if isinstance(r, Request))
+
+
+@pytest.mark.parametrize("key, column, home, home_title", [
+    ("ucap_search", "https://wjw.demo-js.gov.cn/wjw/c100212/common_list.shtml", "https://wjw.demo-js.gov.cn/",
+     "演示省卫生健康委员会"),
+    ("ucap_iframe", "http://www.demo-qu.gov.cn/xxgk/gknb/index.shtml", "http://www.demo-qu.gov.cn/",
+     "演示区人民政府办公室"),
+])
+def test_a_ucap_column_is_not_navigated_from_a_home_page_declaring_a_channel_is(spider, key, column, home, home_title):
+    shell = (FIXTURES / key / "column.body").read_text(encoding="utf-8")
+    # the column shell: its list only (the search service, or the framed list page)
+    (only,) = _kinds(spider, key, column, shell)
+    assert only[0] == "listing" and only[1].startswith(("/search/", "/xxgk/gknb/list.shtml"))
+    # the same markup as a home page (its title no listing's, a way on towards the column):
+    # its channel or frame is read, and it is navigated
+    page = re.sub(r"<title>[^<]*</title>", f"<title>{home_title}</title>", shell).replace(
+        '<div class="main">', '<div class="main"><a href="/xxgk/">政府信息公开</a>')
+    got = _kinds(spider, key, home, page)
+    assert ("nav", "/xxgk/") in got and ("nav", "/zwgk/") in got
+    assert any(kind == "listing" and path.startswith(("/search/", "/list.shtml")) for kind, path in got), got
 
 
 def test_families_parse_the_column():

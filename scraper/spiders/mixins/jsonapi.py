@@ -20,7 +20,9 @@ it: such portals need render=js (the Chromium fallback) or an override naming th
 when the static page is unchanged but the remembered API answers differently, the nightly
 run reads the API's new answers here, with its own paging, and renders the page again only
 where they cannot be read (not JSON, no records, an error, more pages than the browser saw
-and no page parameter to ask for them), with that as the reason (`api_changed`).
+and no page parameter to ask for them), with that as the reason (`api_changed`). Only an API
+that answered JSON when the browser saw it can be unreadable: the HTML fragments and text
+counters the page fetched too are not the list.
 
 What is read from the answer (JSON, or JSONP): the first list of objects under data / datas /
 list / rows / records / result(s) / items / docs (one level down too, e.g. data.list); of each
@@ -40,12 +42,13 @@ from html import escape
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from zfxxgk.pipelines.urls import canonical_url
 
 from ... import links as report_links
 from ...render import static_sha
+from ..base import answered_json
 from .family import mode
 
 _ATTRS = ("data-url", "data-api", "data-list-url", "data-listurl", "data-source", "data-src", "data-action")
@@ -386,23 +389,34 @@ class JsonApiMixin:
             if req is not None:
                 yield req
 
-    async def api_changed(self, response, portal, memory, answers):
+    async def api_changed(self, response, portal, memory, answers, changed):
         """The remembered API of a rendered listing answers differently: its records read here,
-        no browser; the browser only where they cannot be read (the reason recorded)."""
+        no browser; the browser only where they cannot be read (the reason recorded). Only the
+        APIs that answered JSON when remembered can be unreadable: a page also fetches HTML
+        fragments, counters and the like, and what they answer now says nothing about the list."""
         if memory["method"] != "api" or mode(self, portal, "jsonapi") == "off":
-            async for x in super().api_changed(response, portal, memory, answers):
+            async for x in super().api_changed(response, portal, memory, answers, changed):
                 yield x
             return
         found, apis, why = [], [], None
+        where = memory["apis"][0]["url"]  # what the api_unread event is about
         first = pages = None  # the list API: the first remembered one answering records, and its page count
         listed = 0  # its pages the browser saw (the remembered answers with records)
         for api, got in zip(memory["apis"], answers):
-            doc = load(got.text) if isinstance(got, TextResponse) and got.status == 200 else None
+            answered = isinstance(got, Response) and got.status == 200
+            doc = load(got.text) if answered and isinstance(got, TextResponse) else None
+            if doc is None and not answered_json(api):
+                if answered:
+                    apis.append({**api, "sha256": static_sha(got.body)})
+                # (one that no longer answers is forgotten, until the browser next sees it fetched)
+                continue
             if doc is None:
-                why = (f"the remembered API {api['url']} answered HTTP {got.status}" if got.status != 200
-                       else f"the remembered API {api['url']} answers with no JSON now")
+                where = api["url"]
+                why = (f"the remembered API {where} failed: {got}" if isinstance(got, str)
+                       else f"the remembered API {where} answered HTTP {got.status}" if got.status != 200
+                       else f"the remembered API {where} answers with no JSON now")
                 break
-            apis.append({"url": api["url"], "sha256": static_sha(got.body)})
+            apis.append({**api, "sha256": static_sha(got.body)})
             items = api_links(doc, got.url)
             if not items:
                 continue  # an answer without records (a counter, a setting) is not the list
@@ -412,14 +426,15 @@ class JsonApiMixin:
             listed += 1
             found += items
         if why is None and not found:
-            why = f"no records read from the remembered API answers ({answers[0].url})"
+            why = f"no records read from the remembered API answers ({where})"
         name, asked = page_param(first) if first else ("page", 1)
         has_param = first is not None and name in dict(parse_qsl(urlsplit(first).query))
         if why is None and pages and pages > listed and not has_param:
+            where = first
             why = (f"the remembered API {first} has {pages} pages now, the browser read {listed}, and its URL "
                    "names no page parameter")
         if why is not None:
-            self.ctx.event(portal.id, "api_unread", answers[0].url, f"{why}: {response.url} rendered again")
+            self.ctx.event(portal.id, "api_unread", where, f"{why}: {response.url} rendered again")
             yield self.render_request(portal, response, why)
             return
         self.crawler.stats.inc_value("zfxxgk/renders_saved")

@@ -6,7 +6,8 @@ The pager's links are drawn by JavaScript, so the further pages are computed fro
   0: index.htm, index_1.htm ... index_{total-1}.htm;
 * `createPageHTML('page_div', total, current, 'index', 'shtml', records)` - a container id
   first and a record count last (海云 templates: CSRC, Hunan, Hainan), pages counted from 1:
-  index.shtml, index_2.shtml ... index_{total}.shtml;
+  index.shtml, index_2.shtml ... index_{total}.shtml; the same call named newCreatePageHTML
+  pages a framed list (UCAP / 开普云 platforms, whose family reads the pager with this parser);
 * any of these arguments given as variables declared before the call
   (`var countPage = 5; var currentPage = 0; createPageHTML(countPage, currentPage, "index", "shtml")`,
   WCM's own `_nPageCount / _nCurrIndex / _sPageName / _sPageExt`);
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 from .family import mode
 
-_CALL = re.compile(r"(function\s+)?createPageHTML\s*\(([^()]*)\)")
+_CALL = re.compile(r"(function\s+)?(?:new)?[Cc]reatePageHTML\s*\(([^()]*)\)")
 _ASSIGN = re.compile(r"""(?<![\w$.=!<>])([A-Za-z_$][\w$]*)\s*=(?!=)\s*(-?\d+|"[^"\n]*"|'[^'\n]*')""")
 _INT = re.compile(r"-?\d+")
 _STR = re.compile(r"""^(?:"([^"]*)"|'([^']*)')$""")
@@ -134,7 +135,7 @@ class TrsMixin:
         if mode(self, portal, "trs") == "off" or response.meta.get("jsonapi") or response.meta.get("hanweb_group"):
             return
         text = response.text
-        if "createPageHTML" not in text and not any(v in text for v in _COUNT_VARS):
+        if "reatePageHTML" not in text and not any(v in text for v in _COUNT_VARS):
             return
         found = pager(text, response.url)
         if not found:

@@ -7,7 +7,8 @@ How a column's records reach the page differs between deployments; three ways ar
   'list', 'shtml', records)`: pages counted from 1, list.shtml, list_2.shtml ... (the stem is
   the page's own: xxgk_list.shtml, xxgk_list_2.shtml on 宿迁's department sites). The script
   writes the pager base64-encoded, so the links exist only in a browser; the call says it all.
-  (The trs family reads the same call; with the registry's cms naming ucap alone it is read here.)
+  It is the call of TRS 海云 templates: read with the trs family's parser (trs.pager), here too
+  so that it is read where the registry's cms names ucap alone.
 * the list in an iframe: the column page embeds `<iframe id="list" src="list.shtml">` and the
   framed page pages itself with `newCreatePageHTML(...)` (same arguments), whose links are
   `javascript:void(0)` calling goPage('list', 'list_2.shtml'): the platform finds the frame by
@@ -19,7 +20,12 @@ How a column's records reach the page differs between deployments; three ways ar
   on spb.gov.cn and gansu.gov.cn, /searchList/ on csrc.gov.cn: a path the page's own script
   joins to channelId wins), answering {data: {page, rows, total, results: [{title, url,
   publishedTimeStr}]}}. The API is requested without a browser and read by the jsonapi family
-  (its records, and its pages from data.total / data.rows).
+  (its records, and its pages from data.total / data.rows). The channel id is asked for as the
+  page prints it.
+
+A page that looks like a listing (render.listing_like) and declares a channel or frames its
+list is the column: no navigation from it. Elsewhere (a home page declaring a channel of its
+own news) the page is navigated as any other.
 """
 
 from __future__ import annotations
@@ -27,38 +33,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from ...render import listing_like
 from . import trs
 from .family import mode
 
-_CALL = re.compile(r"(function\s+)?\b(?:newCreatePageHTML|createPageHTML)\s*\(([^()]*)\)")
-_EXT = re.compile(r"s?html?")
 _CHANNEL = re.compile(r"""\b(?:var\s+|let\s+|const\s+|window\.)?channelId\s*=\s*["']([0-9a-fA-F]{32})["']""")
 _SEARCH_PATH = re.compile(r"""["']((?:/[\w.-]+)*/(?:search|searchList)/)["']\s*\+\s*channelId\b""")
 DEFAULT_SEARCH_PATH = "/search/"
 SEARCH_QUERY = "?_isAgg=true&_isJson=true&_pageSize=20&_template=index&_rangeTimeGte=&_channelName=&page=1"
-
-
-def pager(text: str) -> tuple[int, str, str] | None:
-    """(pages, file stem, extension) from the platform's pager call, static or framed; the
-    arguments may be variables declared before the call."""
-    for m in _CALL.finditer(text):
-        if m.group(1):
-            continue  # the pager function's own definition
-        names = trs._assignments(text, m.start())
-        args = [trs._value(a, names) for a in m.group(2).split(",")]
-        if len(args) < 5 or not isinstance(args[0], str):
-            continue
-        total, stem, ext = args[1], args[3], args[4]
-        if isinstance(total, int) and isinstance(stem, str) and isinstance(ext, str) and _EXT.fullmatch(ext) \
-                and trs._STEM.fullmatch(stem):
-            return min(total, trs.MAX_PAGES), stem, ext
-    return None
-
-
-def page_files(found: tuple[int, str, str]) -> list[str]:
-    """Every page but the first: stem_2.ext ... stem_N.ext."""
-    total, stem, ext = found
-    return [f"{stem}_{i}.{ext}" for i in range(2, total + 1)]
 
 
 def search_api(text: str, base_url: str) -> str | None:
@@ -67,7 +49,7 @@ def search_api(text: str, base_url: str) -> str | None:
     if not m:
         return None
     path = _SEARCH_PATH.search(text)
-    return urljoin(base_url, (path.group(1) if path else DEFAULT_SEARCH_PATH) + m.group(1).lower() + SEARCH_QUERY)
+    return urljoin(base_url, (path.group(1) if path else DEFAULT_SEARCH_PATH) + m.group(1) + SEARCH_QUERY)
 
 
 def list_frames(response, any_frame: bool) -> list[str]:
@@ -93,8 +75,8 @@ class UcapMixin:
             return
         text = response.text
         if "reatePageHTML" in text:
-            found = pager(text)
-            for name in page_files(found) if found else ():
+            found = trs.pager(text, response.url)
+            for name in trs.page_files(found) if found else ():
                 req = self.next_listing(response, portal, response.urljoin(name))
                 if req is not None:
                     yield req
@@ -111,8 +93,11 @@ class UcapMixin:
                 yield req
 
     def nav_requests(self, response, portal, page_links):
-        if mode(self, portal, "ucap") != "off" and not response.meta.get("jsonapi") and (
+        how = mode(self, portal, "ucap")
+        if how != "off" and not response.meta.get("jsonapi") and listing_like(response, page_links) and (
                 "channelId" in response.text and search_api(response.text, response.url)
-                or list_frames(response, any_frame=mode(self, portal, "ucap") == "forced")):
-            return iter(())  # the column itself: its list comes from the search service or its frame
+                or list_frames(response, any_frame=how == "forced")):
+            # the column itself: its list comes from the search service or its frame. Only on a page
+            # that looks like a listing: a home page declares a channel (and frames pages) too
+            return iter(())
         return super().nav_requests(response, portal, page_links)
