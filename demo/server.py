@@ -108,7 +108,10 @@ def _handler(site: Site):
             if site.always_500:
                 self._send(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
                 return
-            page = site.pages.get(path)
+            # a page added with its query ("list.jsp?cur_page=2") answers that query only; every
+            # other query of a path is answered by the path's own page, as static servers do
+            query = urlsplit(self.path).query
+            page = (site.pages.get(f"{path}?{query}") if query else None) or site.pages.get(path)
             if page is None and path == "/robots.txt":
                 page = site.pages.setdefault(path, Page(site.robots.encode(), "text/plain; charset=utf-8"))
             if page is None:

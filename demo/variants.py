@@ -23,12 +23,25 @@ built from real listing markup instead (tests/spiders/fixtures/*/ notes name the
     v_ucap_search    UCAP shell declaring var channelId = '<32 hex>', its list fetched by a shared
                      script from /search/<channelId>?_isAgg=true&_isJson=true&_pageSize=20... (as
                      nhc.gov.cn); the answer is the search service's shape (data.page, rows, total,
-                     results[].title/url/publishedTimeStr)
+                     results[].title/url/publishedTimeStr), 25 results at 20 rows: two pages, each
+                     served at its own query only
+    v_query_pager    a column of 12 pages reached only through query-only links ?site_id=CMSdemo&
+                     cat_id=22333&cur_page=N (下一页, 未页 sic, 共<span>N</span>页) and rows of
+                     <div>s in div#center's table, as 咸阳 食药监局 (www.xysfda.gov.cn) served them (the
+                     markup quoted in a public scraper's source); the platform's iList.jsp as 绵竹
+                     (www.mz.gov.cn/info/iList.jsp?node_id=...&cat_id=...&cur_page=N, per RSSHub's route)
 
     v_dept_platform  a city's 政府信息公开 platform home (as 邯郸's hdzfxxgk.hd.gov.cn: ul.sx-uls column
                      links, 近期信息公开 of department notices) whose department tree is behind
                      市政府部门信息公开 -> /gszbm/ -> auto-numbered department directories
                      (/gszbm/auto23716/) -> each department's 政府信息公开年报
+    v_dept_select    a county portal whose departments are listed only in a footer jump box, as
+                     袁州区政府网 (www.yzq.gov.cn, 2017, saved in a public scraper's source): <select
+                     onchange="javascript:window.open(...)"><option selected>区政府部门网站</option>
+                     <option value="URL">department</option>..., beside sites that are no department
+                     (交易网 off the portal, 旅游网); each department site -> 政务公开 -> 政府信息公开年报.
+                     The real values are absolute, on hosts of their own; here paths (ports are known
+                     only once served; the fixture tests/spiders/fixtures/dept_select/ has hosts)
 
 UCAP articles are /<column>/YYYYMM/<32 hex>.shtml, their text in <UCAPCONTENT> inside
 #zoomcon, with ArticleTitle / PubDate / ContentSource metas (as 克拉玛依, 苏州, 宿迁 serve them).
@@ -391,16 +404,31 @@ def ucap_search_site() -> Site:
         ("关于印发演示省卫生健康系统政府信息公开工作年度报告编制要求的通知", "2022-12-12", "notice", "", 0, 0),
         ("演示省卫生健康委员会2021年政府信息公开工作年度报告", "2022-01-28", "report", name, 2021, 133),
         ("演示省卫生健康委员会2020年政府信息公开工作年度报告", "2021-01-29", "report", name, 2020, 134),
+    ] + [(f"演示省卫生健康委员会关于{topic}的通知", f"{2020 - i // 6}-{12 - i % 6 * 2:02d}-10", "notice", "", 0, 0)
+         for i, topic in enumerate(("印发2020年政务公开工作要点", "做好2019年度政府信息公开工作年度报告编制工作",
+                                    "开展政务公开培训", "印发政府信息公开工作规定", "公布主动公开目录",
+                                    "做好政务公开第三方评估工作", "印发2019年政务公开工作要点", "报送2018年度政府信息公开工作年度报告",
+                                    "开展政府网站检查", "加强政务新媒体管理", "印发依申请公开办理规范", "做好政策解读工作",
+                                    "印发2018年政务公开工作要点", "报送2017年度政府信息公开工作年度报告"))] + [
+        ("演示省卫生健康委员会2019年政府信息公开工作年度报告", "2020-01-30", "report", name, 2019, 135),
+        ("演示省疾病预防控制中心2019年政府信息公开工作年度报告", "2020-01-20", "report", "演示省疾病预防控制中心", 2019, 136),
+        ("演示省卫生健康委员会政府信息公开指南", "2019-12-01", "other", "", 0, 0),
+        ("演示省卫生健康委员会2018年政府信息公开工作年度报告解读", "2019-02-01", "other", "", 0, 0),
+        ("演示省卫生健康委员会政府信息公开制度", "2018-06-01", "other", "", 0, 0),
     ])
     _add_articles(s, name, items, _ucap_article)
-    # the service's answer (nhc.gov.cn's shape); the article URLs root-relative here, absolute
-    # (http://host/...) or protocol-relative (//host/...) on the real sites
+    # the service's answers (nhc.gov.cn's shape), 20 rows a page as the shared script asks, each page
+    # at its own query (another query of /search/ is not served); the article URLs root-relative
+    # here, absolute (http://host/...) or protocol-relative (//host/...) on the real sites
     results = [{"title": t, "url": p, "publishedTimeStr": f"{d} 09:00:00", "channelName": "政府信息公开年报",
                 "channelCodeName": "c100212", "content": ""} for p, t, d, *_ in items]
-    answer = {"channelName": "政府信息公开年报", "locationUrl": col + "common_list.shtml",
-              "data": {"channelId": channel, "page": 1, "relateSubChannels": "", "rows": 20, "total": len(results),
-                       "results": results}}
-    s.add(f"/search/{channel}", json.dumps(answer, ensure_ascii=False), "application/json;charset=UTF-8")
+    rows = 20
+    for page in range(1, -(-len(results) // rows) + 1):
+        answer = {"channelName": "政府信息公开年报", "locationUrl": col + "common_list.shtml",
+                  "data": {"channelId": channel, "page": page, "relateSubChannels": "", "rows": rows,
+                           "total": len(results), "results": results[(page - 1) * rows:page * rows]}}
+        s.add(f"/search/{channel}?_isAgg=true&_isJson=true&_pageSize={rows}&_template=index&_rangeTimeGte=&_channelName="
+              f"&page={page}", json.dumps(answer, ensure_ascii=False), "application/json;charset=UTF-8")
     s.add("/common/js/list.js", (
         "fetch('/search/' + channelId + '?_isAgg=true&_isJson=true&_pageSize=20&_template=index&_rangeTimeGte="
         "&_channelName=&page=1').then(function (r) { return r.json(); }).then(function (res) { var h = '';"
@@ -411,6 +439,56 @@ def ucap_search_site() -> Site:
         "<div class=\"list\"><ul></ul></div><div class=\"page\" id=\"page\"></div>"
         f"<script type=\"text/javascript\">var channelId = \"{channel}\";</script>"), name,
         head="<script src=\"/common/js/list.js\" defer></script>"))
+    return s
+
+
+# -- a query-string pager -----------------------------------------------------------------------
+
+def _query_pager(base: str, current: int, pages: int, total: int) -> str:
+    """The pager of the cat_id/cur_page platform as 咸阳's 食药监局 (www.xysfda.gov.cn) served it:
+    a bracketed row of query-only links, the last one spelled 未页 (sic), the counts in <span>s."""
+    def a(n: int, text: str) -> str:
+        return f"[<a href=\"?{html.escape(base)}&amp;cur_page={n}\">{text}</a>]"
+    return (f"<p>共<span>{total}</span> 条信息 共<span>{pages}</span>页 第{current}页 \n"
+            f"{a(1, '首页')}\n{a(max(current - 1, 1), '上一页')}\n{a(min(current + 1, pages), '下一页')}\n"
+            f"{a(pages, '未页')}</p>")
+
+
+def query_pager_site() -> Site:
+    name = "演示咸市人民政府"
+    base = "site_id=CMSdemo&cat_id=22333"
+    listing = "/info/iList.jsp"
+    s = Site("v_query_pager", name + "（查询串分页）", "city", "610400", f"{listing}?{base}",
+             notes="variant: a column paged only by query-string links ?site_id=...&cat_id=...&cur_page=N "
+                   "(下一页 / 未页 as 咸阳's www.xysfda.gov.cn served them; 绵竹's iList.jsp?...&cur_page=N)")
+    # where in the column each year's report sits: the oldest on the last page, as columns list them
+    reports = {0: 2023, 7: 2022, 15: 2021, 24: 2020, 34: 2019}
+    items = []
+    for i in range(36):
+        if i in reports:
+            year = reports[i]
+            items.append((f"/info/{year + 1}/0{i:03d}.html", f"{name}{year}年政府信息公开工作年度报告",
+                          f"{year + 1}-01-2{i % 8}", "report", name, year, 150 + i))
+        elif i % 6 == 1:
+            items.append((f"/info/2023/1{i:03d}.html", f"关于做好{2023 - i // 8}年度政府信息公开工作年度报告编制发布工作的通知",
+                          f"{2023 - i // 8}-12-1{i % 9}", "notice", "", 0, 0))
+        else:
+            items.append((f"/info/2023/2{i:03d}.html", f"{name}{2023 - i // 8}年政府信息公开工作年度报告图解" if i % 6 == 3
+                          else f"{name}办公室关于第{i}期政务公开工作情况的通报",
+                          f"{2023 - i // 8}-0{1 + i % 9}-15", "other", "", 0, 0))
+    _add_articles(s, name, items)
+    per = 3
+    chunks = [items[i:i + per] for i in range(0, len(items), per)]
+    for n, chunk in enumerate(chunks, start=1):
+        # the list sits in div#center's table, one <div> per row: the link (its title in @title) and the date
+        rows = "".join(f"<div><div><a href=\"{p}\" title=\"{html.escape(t)}\" target=\"_blank\">{html.escape(t)}</a></div>"
+                       f"<div>{d}</div></div>" for p, t, d, *_ in chunk)
+        body = (f"<div id=\"center\"><table><tr><td>政府信息公开年报</td></tr><tr><td>{rows}</td></tr>"
+                f"<tr><td>{_query_pager(base, n, len(chunks), len(items))}</td></tr></table></div>")
+        page = _page("政府信息公开年报", body, name)
+        s.add(f"{listing}?{base}&cur_page={n}", page)
+        if n == 1:  # the column's own link names no page: the platform answers it with page 1
+            s.add(f"{listing}?{base}", page)
     return s
 
 
@@ -490,6 +568,85 @@ def dept_platform_site() -> Site:
     return s
 
 
+# -- departments in a jump box ------------------------------------------------------------------
+
+def _jump_box(label: str, options: list[tuple[str, str]]) -> str:
+    """A 友情链接 jump box as 袁州区政府网 (www.yzq.gov.cn) has one in every page's footer."""
+    return ("<div align=\"center\"><select style=\"background-color: #ffffff; color: #000000\" class=\"zf1\" "
+            "onchange=\"javascript:window.open(this.options[this.selectedIndex].value)\" name=\"select\">\n"
+            f"<option selected=\"selected\">{html.escape(label)}</option>\n"
+            + "".join(f"<option value=\"{html.escape(v)}\">{html.escape(t)}</option>\n" for v, t in options)
+            + "</select></div>")
+
+
+def dept_select_site() -> Site:
+    county = "演示袁区人民政府"
+    s = Site("v_dept_select", "演示袁区政府网（部门网站下拉框）", "county", "360902", "/",
+             notes="variant: departments listed only in a footer <select> jump box (区政府部门网站, options "
+                   "valued with each department site's URL, as 袁州区政府网 www.yzq.gov.cn), each department "
+                   "site with its own 政务公开 -> 政府信息公开年报")
+    # (site path, name as the box lists it, report years); the real box mixes in sites that are no
+    # department (公共资源交易网, 旅游网) and links departments on hosts of their own
+    depts = [("/bm/zrzy/", "演示宜市自然资源局演示袁区分局", [(2023, 161), (2022, 162)]),
+             ("/bm/jtj/", "演示袁区教育体育局", [(2023, 163)]),
+             ("/bm/wjw/", "演示袁区卫生健康委员会", [])]
+    box = _jump_box("区政府部门网站", [("http://ggzy.demo-yz.invalid/", "演示袁区公共资源交易网"), ("/lyw/", "演示袁区旅游网")]
+                    + [(p, n) for p, n, _ in depts])
+    governments = ("<select class=\"zf1\" onchange=\"javascript:window.open(this.options[this.selectedIndex].value)\" "
+                   "name=\"select3\"><option selected=\"selected\">县市区政府网站</option>"
+                   "<option value=\"http://www.demo-yc.invalid/\">中国演示宜春政府网</option></select>")
+
+    def page(title: str, body: str) -> str:
+        e = html.escape
+        return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{e(title)}</title></head><body>"
+                "<table width=\"1004\" align=\"center\"><tr align=\"center\"><td><a href=\"/\">首页</a></td>"
+                "<td><a href=\"/zwgk/\" target=_blank>政务公开</a></td><td><a href=\"/zmhd/\" target=_blank>政民互动</a></td>"
+                f"</tr></table><table width=\"1004\" align=\"center\"><tr><td>{body}</td></tr></table>"
+                "<table width=\"1004\" align=\"center\" id=\"bk\"><tr><td width=\"100\" class=\"cjfw\">友情链接</td>"
+                f"<td width=\"242\">{box}</td><td width=\"220\">{governments}</td></tr></table>"
+                f"<table><tr><td>主办：{e(county)}</td></tr></table></body></html>")
+
+    def dept_page(dept: str, base: str, title: str, body: str) -> str:
+        e = html.escape
+        return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{e(title)}_{e(dept)}</title></head><body>"
+                f"<div class=\"nav\"><a href=\"{base}\">网站首页</a> <a href=\"{base}zwgk/\">政务公开</a> "
+                f"<a href=\"{base}bsfw/\">办事服务</a></div><div class=\"main\">{body}</div>"
+                f"<div class=\"foot\">主办：{e(dept)}</div></body></html>")
+
+    s.add("/", page(county, "<p>今日袁区</p>"))
+    for path, title in (("/zmhd/", "政民互动"), ("/lyw/", "旅游网")):
+        s.add(path, page(title, "<p>略。</p>"))
+    s.add("/zwgk/", page("政务公开", "<ul><li><a href=\"/zwgk/zfxxgkzn/\">政府信息公开指南</a></li>"
+                                  "<li><a href=\"/zwgk/xxgknb/\">政府信息公开年报</a></li></ul>"))
+    s.add("/zwgk/zfxxgkzn/", page("政府信息公开指南", "<p>略。</p>"))
+    report, title = "/zwgk/xxgknb/202401/t20240126_401001.html", f"{county}2023年政府信息公开工作年度报告"
+    notice = "/zwgk/xxgknb/202312/t20231215_400990.html"
+    s.add(report, page(title, _report(county, 2023, 160, "2024-01-26")))
+    s.add(notice, page("关于报送2023年度政府信息公开工作年度报告的通知", _notice("关于报送2023年度政府信息公开工作年度报告的通知")))
+    s.add("/zwgk/xxgknb/", page("政府信息公开年报", "<table>" + "".join(
+        f"<tr><td><a href=\"{h}\">{html.escape(t)}</a></td><td>{d}</td></tr>" for h, t, d in (
+            (report, title, "2024-01-26"), (notice, "关于报送2023年度政府信息公开工作年度报告的通知", "2023-12-15"))) + "</table>"))
+    s.reports = [{"path": report, "agency": county, "year": 2023, "column": "/zwgk/xxgknb/"}]
+    s.decoys = [notice]
+    for base, name, years in depts:
+        s.add(base, dept_page(name, base, name, "<p>欢迎访问。</p>"))
+        s.add(base + "bsfw/", dept_page(name, base, "办事服务", "<p>略。</p>"))
+        cols = [(base + "zwgk/zfxxgkzn/", "政府信息公开指南")] + ([(base + "zwgk/ndbg/", "政府信息公开年报")] if years else [])
+        s.add(base + "zwgk/", dept_page(name, base, "政务公开", "<ul>" + "".join(
+            f"<li><a href=\"{h}\">{t}</a></li>" for h, t in cols) + "</ul>"))
+        s.add(base + "zwgk/zfxxgkzn/", dept_page(name, base, "政府信息公开指南", "<p>略。</p>"))
+        rows = []
+        for year, seed in years:
+            path, t = f"{base}zwgk/ndbg/{year + 1}01/t{year + 1}0118_{seed}.html", f"{name}{year}年政府信息公开工作年度报告"
+            s.add(path, dept_page(name, base, t, _report(name, year, seed, f"{year + 1}-01-18")))
+            rows.append(f"<li><a href=\"{path}\">{html.escape(t)}</a><span>{year + 1}-01-18</span></li>")
+            s.reports.append({"path": path, "agency": name, "year": year, "column": base + "zwgk/ndbg/", "department": name})
+        if rows:
+            s.add(base + "zwgk/ndbg/", dept_page(name, base, "政府信息公开年报", "<ul>" + "".join(rows) + "</ul>"))
+    return s
+
+
 def variant_sites() -> list[Site]:
     return [trs_haiyun_site(), trs_inline_site(), hanweb_param_site(), hanweb_initdata_site(), jsonapi_site(),
-            ucap_static_site(), ucap_iframe_site(), ucap_search_site(), dept_platform_site()]
+            ucap_static_site(), ucap_iframe_site(), ucap_search_site(), query_pager_site(), dept_platform_site(),
+            dept_select_site()]

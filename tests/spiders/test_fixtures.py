@@ -51,6 +51,8 @@ PORTALS = {  # fixture folder: (portal id, start URL, registry cms)
     "ucap_static": ("v_ucap_static", "http://kjj.demo-sq.gov.cn/sqkjj/gknb/xxgk_list.shtml", "ucap"),
     "ucap_iframe": ("v_ucap_iframe", "http://www.demo-qu.gov.cn/xxgk/gknb/index.shtml", ""),
     "ucap_search": ("v_ucap_search", "https://wjw.demo-js.gov.cn/wjw/c100212/common_list.shtml", ""),
+    "query_pager": ("v_query_pager", "http://www.demo-xy.gov.cn/info/iList.jsp?site_id=CMSdemo&cat_id=22333", ""),
+    "dept_select": ("v_dept_select", "http://www.demo-yz.gov.cn/", ""),
     # overrides/fixtures/<portal_id>/: the portal whose override it is
     "fj_sanming": ("fj_sanming", "https://www.sm.gov.cn/smsrmzfbgs/smsrmzf/zfxxgkndbg/index.htm", ""),
 }

@@ -2,8 +2,9 @@
 
 The variants are built the way independent deployments differ from the bundled demo families
 (another createPageHTML form, an inline pager, a datastore without <nextgroup>, jpage InitData
-arrays, a JSON list API, UCAP's static pager, framed list and search service, a 政府信息公开
-platform's department tree). One crawl must find every report of every variant, request every
+arrays, a JSON list API, UCAP's static pager, framed list and search service (two pages), a
+column paged only by query-string links, a 政府信息公开 platform's department tree, departments
+in a footer jump box). One crawl must find every report of every variant, request every
 further listing page (dataproxy groups as POSTs with the column's form), take no decoy, and
 need no browser to find any of it (the crawl may still have a page re-read in the browser,
 e.g. a last page listing only decoys: every page is read statically first).
@@ -76,8 +77,13 @@ def test_every_further_listing_page_requested_statically(world):
         "/sqkjj/gknb/xxgk_list.shtml", "/sqkjj/gknb/xxgk_list_2.shtml", "/sqkjj/gknb/xxgk_list_3.shtml"}
     assert {p for m, p in by_portal["v_ucap_iframe"]} >= {
         "/xxgk/gknb/index.shtml", "/xxgk/gknb/list.shtml", "/xxgk/gknb/list_2.shtml", "/xxgk/gknb/list_3.shtml"}
-    (search,) = [p for m, p in by_portal["v_ucap_search"] if p.startswith("/search/")]
-    assert "_isJson=true" in search and search.endswith("&page=1")
+    searches = sorted(p for m, p in by_portal["v_ucap_search"] if p.startswith("/search/"))
+    assert len(searches) == 2 and all("_isJson=true" in p for p in searches), searches
+    assert searches[0].endswith("&page=1") and searches[1].endswith("&page=2")
+    # the query-string pager: every page through 下一页 (query-only hrefs), each asked with its
+    # query as the page wrote it (the demo answers no other query, so a mangled one would 404)
+    listing = "/info/iList.jsp?site_id=CMSdemo&cat_id=22333"
+    assert {p for m, p in by_portal["v_query_pager"]} == {listing} | {f"{listing}&cur_page={n}" for n in range(2, 13)}
 
 
 def test_every_report_found_without_the_browser(world):
@@ -103,3 +109,14 @@ def test_the_platform_department_tree_is_walked(world):
                                                      "WHERE portal_id = 'v_dept_platform'"))
     assert sources == {site.url(r["path"]): r.get("department") for r in site.reports}
     assert sum(1 for d in sources.values() if d) == 3
+
+
+def test_departments_in_a_jump_box_are_walked(world):
+    """The footer's 区政府部门网站 <select>: each option named like an agency is a department, its
+    reports recorded with it; the box's other sites (交易网, 旅游网, off the portal) are not followed."""
+    (site,) = [s for s in world["sites"] if s.id == "v_dept_select"]
+    sources = dict(q(world["db"], "SELECT url, department FROM report_sources WHERE portal_id = 'v_dept_select'"))
+    assert sources == {site.url(r["path"]): r.get("department") for r in site.reports}
+    assert sum(1 for d in sources.values() if d) == 3
+    fetched = {urlsplit(u).path for (u,) in q(world["db"], "SELECT url FROM fetches WHERE portal_id = 'v_dept_select'")}
+    assert "/bm/wjw/" in fetched and "/lyw/" not in fetched

@@ -9,11 +9,32 @@ page (reached through a 部门信息公开 / 部门 link) every link named like 
 every page below it, so the reports found there are recorded with the department page that
 led to them (report_sources). The report's agency itself is read from the document. A hop or
 a page the limits cut is recorded against the portal, with the URL where it stopped.
+
+Departments listed in a jump box count too, on whatever page it is: a <select> whose first
+option names departments (区政府部门网站, 部门网站 ...) and whose other options carry each
+department site's URL as their value (袁州区政府网's footer 友情链接); its options named like an
+agency are departments, the rest (公共资源交易网, 旅游网) and sites off the portal are not.
 """
 
 from __future__ import annotations
 
+from zfxxgk.pipelines.urls import canonical_url
+
 from ... import links
+
+
+def jump_box_departments(response) -> list[tuple[str, str]]:
+    """(url, name) of the options of every <select> labelled with a departments name."""
+    out = []
+    for select in response.xpath("//select"):
+        options = select.xpath("./option")
+        if not options or not links.is_departments_link(options[0].xpath("string(.)").get("")):
+            continue
+        for option in options[1:]:
+            value = (option.attrib.get("value") or "").strip()
+            if value and not value.startswith(("javascript:", "#")):
+                out.append((canonical_url(response.urljoin(value)), " ".join(option.xpath("string(.)").get("").split())))
+    return out
 
 
 class NavigationMixin:
@@ -34,6 +55,8 @@ class NavigationMixin:
                 scored.append((-score, url, text, "column" if score == 3 else "nav"))
             elif on_departments_page and links.is_agency_name(text):
                 departments.append((url, text))
+        departments += [(url, text) for url, text in jump_box_departments(response)
+                        if portal.allows(url) and not links.is_document_url(url) and links.is_agency_name(text)]
         seen = set()
         for _, url, text, what in sorted(scored):
             if url in seen or url == response.url:
