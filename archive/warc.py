@@ -6,6 +6,10 @@ named `*.warc.gz.open`; only a closed file gets its final `.warc.gz` name. If th
 killed, `recover_open_files` (run at the start of the next crawl) keeps every complete record
 of the dead run's file, moves the torn tail - bytes of a record that was never finished -
 to a `.torn` file beside it, and gives the file its final name. Nothing is deleted.
+
+Several machines may write into one shared archive (`zfxxgk worker`): a file name carries the
+writer's host as well as its pid, so names never collide across machines, and a crawl only
+recovers files its own host left open (a pid says nothing about another machine's processes).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import socket
 import zlib
 from datetime import datetime, timezone
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SOFTWARE = "zfxxgk-archive (warcio)"
 OPEN_SUFFIX = ".warc.gz.open"
+# this machine in WARC file names: no dashes, which separate the name's fields
+HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname()) or "host"
 # Bodies are stored de-chunked; a replay tool must not try to de-chunk them again.
 _HOP_BY_HOP = {b"transfer-encoding"}
 
@@ -61,7 +68,7 @@ class WarcArchive:
         directory = self.root / f"{now:%Y}" / f"{now:%m}"
         directory.mkdir(parents=True, exist_ok=True)
         self._serial += 1
-        name = f"zfxxgk-{self.run_id}-{now:%Y%m%dT%H%M%S}-{os.getpid()}-{self._serial:05d}"
+        name = f"zfxxgk-{self.run_id}-{now:%Y%m%dT%H%M%S}-{HOST}-{os.getpid()}-{self._serial:05d}"
         self._path = directory / (name + OPEN_SUFFIX)
         self._fh = open(self._path, "xb")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
@@ -174,7 +181,8 @@ class WarcArchive:
 def recover_open_files(archive_root: str | Path) -> list[str]:
     """Finish the WARC files a killed run left open. Returns the files recovered.
 
-    Only files whose writer process is gone are touched (the pid is in the name).
+    Only files whose writer process is gone are touched (the host and pid are in the name);
+    files of another host are that host's to recover.
     """
     recovered = []
     root = Path(archive_root) / "warc"
@@ -182,7 +190,7 @@ def recover_open_files(archive_root: str | Path) -> list[str]:
         return recovered
     for path in sorted(root.rglob("*" + OPEN_SUFFIX)):
         pid = _pid_of(path.name)
-        if pid and pid_alive(pid):
+        if _host_of(path.name) not in (None, HOST) or (pid and pid_alive(pid)):
             continue
         good = _last_good_offset(path)
         size = path.stat().st_size
@@ -207,6 +215,12 @@ def _pid_of(name: str) -> int | None:
         return int(parts[-2])
     except (IndexError, ValueError):
         return None
+
+
+def _host_of(name: str) -> str | None:
+    """The writer's host, or None in a name from before hosts were recorded (zfxxgk-run-time-pid-n)."""
+    parts = name.split("-")
+    return parts[-3] if len(parts) >= 6 else None
 
 
 def pid_alive(pid: int) -> bool:

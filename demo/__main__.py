@@ -1,4 +1,4 @@
-"""python -m zfxxgk.demo serve [--base-port N] [--out DIR] [--generated N | --discovery]"""
+"""python -m zfxxgk.demo serve [--base-port N] [--out DIR] [--generated N | --discovery] [--spread] [--request-log F]"""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def main(argv=None) -> int:
     serve.add_argument("--discovery", action="store_true",
                        help="the demo portals plus demo/variants.py's CMS variants, when that module exists")
     serve.add_argument("--latency-ms", type=float, default=0, help="delay every answer (a distant portal)")
+    serve.add_argument("--spread", action="store_true", help="each portal on its own loopback address (127.0.0.2 ...)")
+    serve.add_argument("--request-log", type=Path, help="append one JSON line per request answered to this file")
     args = ap.parse_args(argv)
     if args.generated:
         from .generated import generated_sites
@@ -50,7 +52,7 @@ def main(argv=None) -> int:
         sites = demo_sites()
     for site in sites:
         site.latency = args.latency_ms / 1000
-    net = Network(sites, base_port=args.base_port).start()
+    net = Network(sites, base_port=args.base_port, spread=args.spread, request_log=args.request_log).start()
     write_outputs(net, args.out)
     return serve_until_signalled(net, f"demo portals ready: {len(sites)} portals, registry {args.out / 'portals.csv'}")
 

@@ -9,6 +9,12 @@ content of one page (a corrected re-publication at the same URL); `POST /__demo_
 makes requests for a path wait until `POST /__demo__/release?path=...`, and
 `GET /__demo__/seen?path=...` says how many requests for it arrived, so a test can stop a crawl
 at a chosen moment (while it downloads a report's attachment, say) without guessing at timing.
+
+Each site may have a loopback address of its own (`Network(..., spread=True)`: 127.0.0.2,
+127.0.0.3 ...; Linux routes all of 127/8 to lo), so a crawl sees as many hosts as portals, and a
+request log (`request_log=`) records every request (host, port, method, path, start and end
+time) as a JSON line: the cluster tests read it to prove that no portal was fetched by two
+workers at once.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import json
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,11 +65,12 @@ class Site:
     decoys: list[str] = field(default_factory=list)  # paths a crawl must not take as reports
     republish: Callable[[str], None] | None = None
     port: int = 0
+    host: str = "127.0.0.1"
     holds: dict[str, threading.Event] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8") -> None:
         if isinstance(body, str):
@@ -69,13 +78,45 @@ class Site:
         self.pages[path] = Page(body, content_type)
 
 
-def _handler(site: Site):
+class RequestLog:
+    """One JSON line per request answered, appended under a lock (the servers are threaded)."""
+
+    def __init__(self, path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(path, "a", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def write(self, **entry) -> None:
+        with self._lock:
+            self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+
+def _handler(site: Site, request_log: RequestLog | None = None):
     class Handler(BaseHTTPRequestHandler):
         server_version = "DemoCMS/1.0"
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *args):  # quiet: tests read the crawl's records, not this log
             pass
+
+        def parse_request(self):
+            # the request starts once its line has arrived: a kept-alive connection idles before it
+            self._started = time.time()
+            return super().parse_request()
+
+        def handle_one_request(self):
+            self._started = self._ended = None
+            try:
+                super().handle_one_request()
+            finally:  # a request whose client went away (a killed crawler) is logged too
+                if request_log is not None and self._started is not None:
+                    request_log.write(host=site.host, port=site.port, site=site.id, method=self.command,
+                                      path=self.path, client=self.client_address[1], start=self._started,
+                                      end=self._ended or time.time())
 
         def _send(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
             if site.latency:
@@ -91,6 +132,8 @@ def _handler(site: Site):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+            self.wfile.flush()
+            self._ended = time.time()  # answered: the client may send its next request from now on
 
         def do_HEAD(self):
             self.do_GET()
@@ -163,18 +206,28 @@ def _not_after(modified: float, header: str) -> bool:
     return int(modified) <= int(since)
 
 
-class Network:
-    """Serve sites on 127.0.0.1; base_port 0 lets the OS pick free ports."""
+def spread_host(i: int) -> str:
+    """The i-th loopback address after 127.0.0.1: 127.0.0.2 ... 127.0.0.254, 127.0.1.1 ..."""
+    return f"127.0.{(i + 1) // 254}.{(i + 1) % 254 + 1}"
 
-    def __init__(self, sites: list[Site], base_port: int = 0):
+
+class Network:
+    """Serve sites on 127.0.0.1 (or each on its own loopback address: spread); base_port 0 lets
+    the OS pick free ports."""
+
+    def __init__(self, sites: list[Site], base_port: int = 0, spread: bool = False, request_log=None):
         self.sites = sites
         self.base_port = base_port
+        self.spread = spread
+        self.request_log = RequestLog(request_log) if request_log else None
         self.servers: list[ThreadingHTTPServer] = []
 
     def start(self) -> "Network":
         for i, site in enumerate(self.sites):
             port = self.base_port + i if self.base_port else 0
-            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(site))
+            if self.spread:
+                site.host = spread_host(i)
+            server = ThreadingHTTPServer((site.host, port), _handler(site, self.request_log))
             server.daemon_threads = True
             site.port = server.server_address[1]
             if not site.listen:
@@ -191,11 +244,13 @@ class Network:
         for s in self.servers:
             s.shutdown()
             s.server_close()
+        if self.request_log is not None:
+            self.request_log.close()
 
     def registry_rows(self) -> list[dict]:
         return [{"id": s.id, "name": s.name, "level": s.level, "region_code": s.region_code,
                  "start_url": s.url(s.start_path), "render": s.render, "cms": s.cms,
-                 "url_status": "demo portal on 127.0.0.1", "seen_report_url": "", "notes": s.notes}
+                 "url_status": f"demo portal on {s.host}", "seen_report_url": "", "notes": s.notes}
                 for s in self.sites]
 
     def manifest(self) -> dict:
@@ -203,7 +258,8 @@ class Network:
             "reports": [{"portal": s.id, "url": s.url(r["path"]), **{k: v for k, v in r.items() if k != "path"}}
                         for s in self.sites for r in s.reports],
             "decoys": [{"portal": s.id, "url": s.url(p)} for s in self.sites for p in s.decoys],
-            "portals": {s.id: {"port": s.port, "broken": s.always_500 or not s.listen} for s in self.sites},
+            "portals": {s.id: {"host": s.host, "port": s.port, "broken": s.always_500 or not s.listen}
+                        for s in self.sites},
         }
 
 

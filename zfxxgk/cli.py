@@ -140,7 +140,8 @@ def probe(target, portals, fixtures, delay):
 @click.option("--max-silence-hours", type=float, default=36, show_default=True,
               help="Alarm when no crawl finished for this long.")
 def status(db, nights, max_silence_hours):
-    """The last runs and the portals in alarm; exits 1 when there is an alarm."""
+    """The last runs and the portals in alarm (and the cluster: workers, queue, tasks redelivered or
+    stuck, when ZFXXGK_BROKER is set); exits 1 when there is an alarm."""
     from .status import print_status
 
     _must_exist(db, "status")
@@ -152,14 +153,47 @@ def status(db, nights, max_silence_hours):
 @archive_option
 @click.option("--outdated", is_flag=True, help="Only reports parsed by an older parser version.")
 def reparse(db, archive, outdated):
-    """Rebuild every parsed table from the raw archive (no network)."""
+    """Rebuild every parsed table from the raw archive (no network).
+
+    With ZFXXGK_BROKER set, the parsing is spread over the cluster's workers (one task per
+    report); the results are stored here, as a local re-parse stores them.
+    """
     from zfxxgk.pipelines.reparse import reparse as run
 
+    from .lock import broker_url
+
     _must_exist(db, "reparse")
-    result = run(db, archive, only_outdated=outdated)
+    parse_all = None
+    if broker_url():
+        from .cluster import parse_on_cluster as parse_all
+    result = run(db, archive, only_outdated=outdated, parse_all=parse_all)
     click.echo(f"re-parsed {result.reports} reports in {result.seconds:.1f}s; "
                f"{result.changed_status} changed parse status; {len(result.missing_blobs)} documents missing")
     sys.exit(1 if result.missing_blobs else 0)
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="This machine's mount of the shared data folder (default ZFXXGK_DATA or data/).")
+@click.option("--name", default=None, help="Worker name, unique in the cluster (default zfxxgk-<pid>@<host>).")
+@click.option("--concurrency", type=int, default=1, show_default=True,
+              help="Tasks at a time (each crawl task already runs a crawl process and its parsers).")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def worker(data, name, concurrency, log_level):
+    """Work for the cluster whose broker ZFXXGK_BROKER names: crawl portals, re-parse reports."""
+    import os
+
+    from .lock import BROKER_ENV, broker_url
+
+    if not broker_url():
+        click.echo(f"zfxxgk worker: no broker configured: set {BROKER_ENV}=redis://HOST:6379/0", err=True)
+        sys.exit(2)
+    if data is not None:
+        os.environ["ZFXXGK_DATA"] = str(Path(data).resolve())
+    from .cluster import run_worker
+
+    run_worker(name, concurrency, log_level)
 
 
 @cli.command()

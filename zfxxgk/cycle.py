@@ -6,6 +6,12 @@ cannot be restarted in one process, a hung crawl must not block the next night
 cycle holds the run lock throughout; SIGTERM is passed on to the crawl, which stops
 gracefully and records itself as aborted, and the cycle records itself as interrupted.
 Nothing is published from an interrupted or failed cycle.
+
+With a broker (ZFXXGK_BROKER=redis://...), the same cycle runs on the cluster: one crawl task
+per portal of the registry, each worker crawling into the portal's shard (zfxxgk/cluster.py);
+then the shards are merged into the working database (pipelines/merge.py), the re-parse is
+spread over the workers, and indexing and publishing go on here as before. The run lock is
+then the cluster's (zfxxgk/lock.py). Without a broker nothing of Celery is imported.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from zfxxgk.pipelines.reparse import reparse
 from zfxxgk.pipelines.store import refresh_search
 
 from .config import Paths
-from .lock import LockBusy, RunLock
+from .lock import LockBusy, RunLock, broker_url
 from .publish import PublishError, publish
 
 log = logging.getLogger("zfxxgk.cycle")
@@ -102,20 +108,23 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
         log.info("cycle %s: %s: %s", cycle_id, status, message)
         return CycleResult(status, message, code)
 
-    # 1. crawl, in a child process with a time limit
-    before = db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
-    cmd = [sys.executable, "-m", "zfxxgk.cli", "crawl", "--db", str(paths.db), "--archive", str(paths.archive),
-           "--trigger", cfg.trigger, *cfg.crawl_args]
-    if cfg.portals:
-        cmd += ["--portals", str(cfg.portals)]
-    if cfg.delay is not None:
-        cmd += ["--delay", str(cfg.delay)]
+    # 1. crawl, in a child process with a time limit (or on the cluster, then merged)
     at("crawl")
     started = time.monotonic()
-    outcome = _run_child(cmd, lock.child_env(), cfg.crawl_timeout)
-    steps["crawl"] = {"exit_code": outcome, "seconds": round(time.monotonic() - started, 1)}
-    run = db.execute("SELECT id, status, new_reports, new_versions, summary FROM crawl_runs WHERE id > ? "
-                     "ORDER BY id DESC LIMIT 1", [before]).fetchone()
+    if broker_url():
+        run, outcome = _crawl_on_cluster(cfg, steps, at)
+    else:
+        before = db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+        cmd = [sys.executable, "-m", "zfxxgk.cli", "crawl", "--db", str(paths.db), "--archive", str(paths.archive),
+               "--trigger", cfg.trigger, *cfg.crawl_args]
+        if cfg.portals:
+            cmd += ["--portals", str(cfg.portals)]
+        if cfg.delay is not None:
+            cmd += ["--delay", str(cfg.delay)]
+        outcome = _run_child(cmd, lock.child_env(), cfg.crawl_timeout)
+        steps["crawl"] = {"exit_code": outcome, "seconds": round(time.monotonic() - started, 1)}
+        run = db.execute("SELECT id, status, new_reports, new_versions, summary FROM crawl_runs WHERE id > ? "
+                         "ORDER BY id DESC LIMIT 1", [before]).fetchone()
     crawl_run_id, crawl_status, new_reports, new_versions, summary = run or (None, None, 0, 0, None)
     fields = {"crawl_run_id": crawl_run_id, "new_reports": new_reports, "new_versions": new_versions}
     if STOP.is_set():
@@ -129,7 +138,10 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
 
     # 2. re-parse what an older parser version read; 3. index new texts
     at("reparse")
-    result = reparse(paths.db, paths.archive, only_outdated=True)
+    parse_all = None
+    if broker_url():
+        from .cluster import parse_on_cluster as parse_all
+    result = reparse(paths.db, paths.archive, only_outdated=True, parse_all=parse_all)
     steps["reparse"] = {"reports": result.reports, "seconds": round(result.seconds, 1)}
     at("index")
     indexed = refresh_search(db)
@@ -151,6 +163,40 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
     steps["publish"] = {"reports": pub.reports, "bytes": pub.size}
     fields["published_at"] = utcnow()
     return finish("ok", f"{summary}; published {pub.reports} reports", EXIT_OK, **fields)
+
+
+def _crawl_on_cluster(cfg: CycleConfig, steps: dict, at) -> tuple[tuple | None, int | str]:
+    """Crawl every portal of the registry on the cluster, then merge the shards here.
+
+    Returns the merged run's (id, status, new reports, new versions, summary), or None if no
+    shard had anything to merge, and "timeout" or 0 as the crawl's outcome.
+    """
+    from zfxxgk.pipelines.merge import merge_shards, shard_paths
+    from zfxxgk.scraper.registry import RegistryError, load
+
+    from .cluster import crawl_on_cluster
+
+    started = time.monotonic()
+    try:
+        portal_ids = [p.id for p in load(cfg.portals)]
+    except RegistryError as exc:
+        steps["crawl"] = {"error": str(exc)}
+        return None, 0
+    results = crawl_on_cluster(portal_ids, registry=cfg.portals, delay=cfg.delay, trigger=cfg.trigger,
+                               crawl_args=cfg.crawl_args, timeout=cfg.crawl_timeout, stop=STOP)
+    unfinished = [r["portal"] for r in results if r.get("summary") == "not finished"]
+    steps["crawl"] = {"tasks": len(results), "seconds": round(time.monotonic() - started, 1),
+                      "workers": sorted({r["worker"] for r in results if r.get("worker")}),
+                      "redelivered": sorted(r["portal"] for r in results if r.get("redelivered")),
+                      "errors": {r["portal"]: r.get("summary") for r in results if r.get("status") == "error"}}
+    at("merge")
+    merged = merge_shards(cfg.paths.db, shard_paths(cfg.paths.shards), trigger=cfg.trigger)
+    steps["merge"] = {"shards": merged.shards, "shard_runs": merged.shard_runs, "new_reports": merged.new_reports,
+                      "new_versions": merged.new_versions, "seconds": round(merged.seconds, 1)}
+    run = None
+    if merged.run_id is not None:
+        run = (merged.run_id, merged.status, merged.new_reports, merged.new_versions, merged.summary)
+    return run, ("timeout" if unfinished and not STOP.is_set() else 0)
 
 
 def _run_child(cmd: list[str], env: dict, timeout: float) -> int | str:

@@ -27,7 +27,43 @@ VIEWS = ("report_overview", "applicant_breakdown", "cells_long", "portal_health"
 # Indexes only readers need, too costly to keep up while crawling (see pipelines/db.py m007)
 READER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS report_cells_by_key ON report_cells(key, value)",
+    # changed_reports groups every report by URL: from this index alone, without reading the rows
+    "CREATE INDEX IF NOT EXISTS reports_by_url_seen ON reports(url, first_seen_at, agency, year)",
+    # the identity facet of identity_checks (millions of rows) counts from an index, in its order
+    "CREATE INDEX IF NOT EXISTS identity_checks_by_identity ON identity_checks(identity, ok)",
+    # the full-text index as one b-tree instead of the segments indexing left: a word in every
+    # report reads one doclist, not one per segment
+    "INSERT INTO report_search(report_search) VALUES ('optimize')",
 )
+
+# Views whose rows the published copy holds in a table of its own (`_<view>_rows`, the view then
+# reading it), indexed on what their pages sort, filter and facet on. Computed on each request
+# they are too slow at national scale (100,000 reports, bench/datasette_bench.py): a facet page
+# evaluates its view once for the rows, once for the count and once per facet, and the
+# cross-year join of continuity_checks reads every report's cells. The published copy never
+# changes, so its rows are computed once per publish; the view keeps its name, columns and rows
+# (the working database keeps the plain views). Dependent views (报告概览 reads report_overview)
+# are listed after what they read.
+READER_TABLES = {
+    "report_overview": (("report_id",), ("year",), ("province",), ("level",), ("format_version",),
+                        ("parse_status",), ("agency", "year"), ("agency_id", "year"), ("portal_id",),
+                        # outcomes_for_body's list of bodies, applications_by_region_year and the
+                        # overview dashboard's sums, each read from one index
+                        ("is_latest", "year", "agency", "applications_received"),
+                        ("is_latest", "province", "region_code", "year", "applications_received", "results_total",
+                         "carried_forward"),
+                        ("is_latest", "granted", "partially_granted", "denied", "unable", "not_processed",
+                         "other_processing")),
+    "报告概览": (("报告编号",), ("年度",), ("省份",), ("层级",), ("解析状态",), ("报告主体", "年度")),
+    "applicant_breakdown": (("report_id",), ("applicant", "year"), ("year",), ("province",), ("level",),
+                            ("agency", "year")),
+    "申请人分布": (("报告编号",), ("申请人", "年度"), ("年度",), ("省份",), ("报告主体", "年度")),
+    "coverage": (("portal_id",), ("status", "year"), ("year",), ("province",), ("level",), ("agency_id",)),
+    "continuity_checks": (("ok",), ("year",), ("applicant", "year"), ("agency", "year"), ("agency_id", "year"),
+                          ("report_id",)),
+    # seven subqueries per portal over its crawl runs, for every portal (portals_by_health sorts them all)
+    "portal_health": (("portal_id",),),
+}
 
 
 class PublishError(RuntimeError):
@@ -67,6 +103,16 @@ def _params(sql: str) -> set[str]:
     return set(re.findall(r":(\w+)", sql))
 
 
+def _materialize(conn: sqlite3.Connection, view: str, indexes: tuple[tuple[str, ...], ...]) -> None:
+    table = f"_{view}_rows"
+    conn.execute(f"CREATE TABLE [{table}] AS SELECT * FROM [{view}]")
+    conn.execute(f"DROP VIEW [{view}]")
+    conn.execute(f"CREATE VIEW [{view}] AS SELECT * FROM [{table}]")
+    for columns in indexes:
+        conn.execute(f"CREATE INDEX [{table}_by_{'_'.join(columns)}] ON [{table}] "
+                     f"({', '.join(f'[{c}]' for c in columns)})")
+
+
 def publish(db: Path, published: Path) -> Published:
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(published.name + ".new")
@@ -81,6 +127,8 @@ def publish(db: Path, published: Path) -> Published:
     conn.execute("PRAGMA journal_mode=DELETE")  # a read-only copy: no -wal beside it
     for sql in READER_INDEXES:
         conn.execute(sql)
+    for view, indexes in READER_TABLES.items():
+        _materialize(conn, view, indexes)
     conn.execute("ANALYZE")
     conn.commit()
     conn.close()

@@ -45,11 +45,22 @@ def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path
     from datetime import timedelta
 
     from .health import alarms
-    from .lock import holder
+    from .lock import broker_url, holder
 
     db = open_db(db_path)
     ensure_schema(db)
-    running = holder(lock_path) if lock_path else None
+    if broker_url():
+        from kombu.exceptions import OperationalError
+        from redis.exceptions import RedisError
+
+        try:
+            print_cluster()
+            running = holder(lock_path)
+        except (OperationalError, RedisError) as exc:
+            click.echo(f"cluster: broker {broker_url()} unreachable: {exc}")
+            running = None
+    else:
+        running = holder(lock_path) if lock_path else None
     if running:
         click.echo(f"running now: {running}")
     click.echo("last crawl runs:")
@@ -70,3 +81,24 @@ def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path
     for a in found:
         click.echo(f"  [{a.kind}] {a.portal + ': ' if a.portal else ''}{a.message}")
     return 1
+
+
+def print_cluster() -> None:
+    """The cluster, when a broker is configured: workers and what they run, queue depth, portal
+    locks, tasks delivered more than once, tasks whose worker died (waiting for redelivery)."""
+    from .cluster import status
+
+    info = status()
+    click.echo(f"cluster: {len(info['workers'])} workers; {info['queued']} tasks queued, "
+               f"{info['unacknowledged']} running or unacknowledged")
+    for worker, active in info["workers"].items():
+        click.echo(f"  worker {worker}: {', '.join(active) or 'idle'}")
+    for portal, who in sorted(info["portal_locks"].items()):
+        click.echo(f"  portal {portal} crawled by {who}")
+    for label in ("redelivered", "stuck"):
+        tasks = info[label]
+        if tasks:
+            click.echo(f"  {label} ({len(tasks)}):")
+            for tid, t in tasks.items():
+                click.echo(f"    {tid} portal {t.get('portal')} worker {t.get('worker')} "
+                           f"delivered {t.get('deliveries', 1)}x, {t.get('state')}")
