@@ -40,8 +40,10 @@ class Choice:
 
 _BODIES = Choice(
     "报告主体 · issuing body",
-    "select agency, group_concat(year, ' ') from (select distinct agency, year from reports "
-    "where is_latest = 1 and agency is not null order by year) group by agency order by agency",
+    # one entry per body (agencies.id), however differently its reports print its name
+    "select min(agency), group_concat(year, ' ') from (select agency_id, min(agency) as agency, year from reports "
+    "where is_latest = 1 and agency_id is not null group by agency_id, year order by year) "
+    "group by agency_id order by 1",
     "datalist")
 _TEMPLATES = Choice(
     "报告格式 · template",

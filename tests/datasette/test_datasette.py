@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from .conftest import FJ21_URL, FJ_URL
+from .conftest import FJ21_URL, FJ_URL, make_datasette
 
 
 def csp(response) -> set[str]:
@@ -282,3 +282,24 @@ async def test_research_dashboard_and_every_chart_query_with_and_without_filters
     late = conn.execute(re.sub(r"\[\[.*?\]\]", "", metadata["plugins"]["datasette-dashboards"]["research"]
                                ["charts"]["late-bodies"]["query"], flags=re.S)).fetchall()
     assert ("驻马店市人民政府", "2020", "late", "2021-03-08") in late
+
+
+async def test_a_body_printed_two_ways_is_one_body(sample_archive, tmp_path):
+    """Reports keep their name as printed ('莆田市 城市管理局' where a title broke the line):
+    the queries that follow a body over the years join on its id, not on the printed name."""
+    from zfxxgk.pipelines.agencies import describe
+
+    archive = {**sample_archive, "db": tmp_path / "zfxxgk.db"}
+    with sqlite3.connect(sample_archive["db"]) as src, sqlite3.connect(archive["db"]) as dst:
+        src.backup(dst)  # the WAL included
+    assert describe("莆田市 城市管理局").id == describe("莆田市城市管理局").id
+    with sqlite3.connect(archive["db"]) as conn:
+        conn.execute("UPDATE reports SET agency = '莆田市 城市管理局' WHERE id = ?", [sample_archive["ids"]["fj21"]])
+    ds2 = make_datasette(archive)
+    for spelling in ("莆田市城市管理局", "莆田市 城市管理局"):
+        rows = await get_rows(ds2, "/zfxxgk/outcomes_for_body.json?agency=" + spelling)
+        assert [r["year"] for r in rows] == [2021, 2022], spelling
+    bodies = [r for r in await get_rows(ds2, "/zfxxgk/outcomes_for_body.json?agency=") if "城市管理局" in r["agency"]]
+    assert [r["year"] for r in bodies] == ["2021 2022"]
+    rows = await get_rows(ds2, "/zfxxgk/carry_over_mismatches.json")
+    assert [(r["previous_year"], r["year"], r["difference"]) for r in rows] == [(2021, 2022, -2)]
