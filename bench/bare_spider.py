@@ -40,6 +40,9 @@ class BareSpider(scrapy.Spider):
 def main(path: str) -> None:
     process = AsyncCrawlerProcess({
         "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "DOWNLOAD_DELAY": 0,
+        # the crawl's downloader: Scrapy 2.19's own starts a slot's whole queue at once when there
+        # is no delay, so the bare spider would be allowed more than 2 requests per portal
+        "DOWNLOADER": "zfxxgk.scraper.middlewares.PortalDownloader",
         "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False, "HTTPERROR_ALLOW_ALL": True,
     })

@@ -1,6 +1,7 @@
-"""Downloader middlewares: every request kept on its portal's site (redirects included), one
-download slot per portal, robots.txt as RFC 9309 reads it, redirect loops cut, retries with
-backoff, and conditional requests that let a nightly re-crawl cost 304s instead of pages.
+"""The downloader and its middlewares: at most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight
+per portal, every request kept on its portal's site (redirects included), one download slot per
+portal, robots.txt as RFC 9309 reads it, redirect loops cut, retries with backoff, and
+conditional requests that let a nightly re-crawl cost 304s instead of pages.
 
 A request these refuse carries its reason in meta["zfxxgk_refusal"], which the spider's
 errback records against the portal (`crawl_events`)."""
@@ -11,14 +12,18 @@ import asyncio
 import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
+from time import monotonic
 from urllib.parse import urlsplit
 
+from scrapy.core.downloader import Downloader
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import _schedule_coro
 from scrapy.utils.response import response_status_message
 
 from zfxxgk.pipelines.db import parse_utc, utcnow
@@ -27,6 +32,37 @@ from .context import context_for
 from .failures import network_reason
 
 log = logging.getLogger(__name__)
+
+
+class PortalDownloader(Downloader):
+    """Scrapy's downloader with a slot's concurrency holding when there is no download delay.
+
+    Scrapy 2.19 starts each download as an asyncio task and counts it as transferring only once
+    that task runs; with no delay its queue loop checks the free transfer slots again before any
+    task has run, and starts every request queued on the slot at once (measured: 5 to 7 requests
+    in flight to one portal in a `--delay 0` crawl). Here a download counts as transferring from
+    the moment it is handed to its task (`_download` adds it again, a no-op, and removes it).
+    With a delay Scrapy starts one request per call and waits, so only the no-delay path differs.
+    """
+
+    def _process_queue(self, slot) -> None:
+        if slot.latercall:
+            return  # a delayed call is pending: it processes the queue
+        now = monotonic()
+        delay = slot.download_delay()
+        if delay:
+            penalty = delay - now + slot.lastseen
+            if penalty > 0:
+                slot.latercall = call_later(penalty, self._latercall, slot)
+                return
+        while slot.queue and slot.free_transfer_slots() > 0:
+            slot.lastseen = now
+            request, queue_dfd = slot.queue.popleft()
+            slot.transferring.add(request)
+            _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
+            if delay:  # one request per delay: the next waits for its turn
+                self._process_queue(slot)
+                break
 
 
 def refuse(request, kind: str, reason: str) -> IgnoreRequest:

@@ -18,6 +18,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
@@ -153,11 +154,17 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
         The guard is in the route chain itself, so it fails closed: a request it does not let
         through is never sent. The Scrapy request's own URL was checked by PortalSiteMiddleware.
+
+        The page's requests go one at a time: the Scrapy request the page renders holds one of
+        its portal's transfer slots (CONCURRENT_REQUESTS_PER_DOMAIN) until the page is closed,
+        and the browser's requests are that one transfer. Left alone, Chromium fetches up to six
+        at once per host (scripts, the list's JSON), beside the portal's other Scrapy request.
         """
         inner = super()._make_request_handler(context_name, method, url, headers, body, encoding, spider,
                                               initial_request_done)
         ctx = context_for(self._crawler)
         portal = ctx.portal_for(url)
+        one_at_a_time = asyncio.Lock()
 
         async def guarded(route, playwright_request):
             target = playwright_request.url
@@ -169,7 +176,10 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                           f"browser {playwright_request.resource_type} request off the portal's site, "
                           f"refused (page {url}): {target}")
                 return None
-            return await inner(route, playwright_request)
+            async with one_at_a_time:
+                await inner(route, playwright_request)
+                await _finished(playwright_request)
+            return None
 
         return guarded
 
@@ -265,6 +275,19 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                     self.__dict__.pop("browser_provider", None)  # set before it started: try again next time
                     raise
         return await super()._download_request(request, spider)
+
+
+async def _finished(playwright_request) -> None:
+    """Once a browser request is over: its body read (or it failed, was aborted, or its page
+    closed), and so are the redirects it led to, which the browser follows without a route."""
+    while playwright_request is not None:
+        try:
+            response = await playwright_request.response()
+            if response is not None:
+                await response.finished()
+        except PlaywrightError:
+            return  # the page or browser went away: the request is no longer in flight
+        playwright_request = playwright_request.redirected_to
 
 
 # -- JavaScript pagination in the browser ---------------------------------------------------------

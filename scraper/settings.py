@@ -20,6 +20,10 @@ USER_AGENT = f"zfxxgk-archive/0.1 (+{PROJECT_URL}; archive of 政府信息公开
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per download slot, and every portal (host:port) is one slot
+# Scrapy's downloader, but with that limit holding when DOWNLOAD_DELAY is 0 (Scrapy 2.19 then
+# starts a slot's whole queue at once); a rendered page's browser requests count in it too
+# (render.py)
+DOWNLOADER = "zfxxgk.scraper.middlewares.PortalDownloader"
 DOWNLOAD_DELAY = float(os.environ.get("ZFXXGK_DOWNLOAD_DELAY", "1.0"))
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
