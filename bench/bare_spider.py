@@ -43,6 +43,7 @@ def main(path: str) -> None:
         # the crawl's downloader: Scrapy 2.19's own starts a slot's whole queue at once when there
         # is no delay, so the bare spider would be allowed more than 2 requests per portal
         "DOWNLOADER": "zfxxgk.scraper.middlewares.PortalDownloader",
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",  # as the crawl's
         "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False, "HTTPERROR_ALLOW_ALL": True,
     })

@@ -24,6 +24,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per download slot, and every portal (host:
 # starts a slot's whole queue at once); a rendered page's browser requests count in it too
 # (render.py)
 DOWNLOADER = "zfxxgk.scraper.middlewares.PortalDownloader"
+# Hand the downloader the request of the least busy portal next, not the newest request: a
+# portal may only take 2 at a time, and requests queued behind that limit count against
+# CONCURRENT_REQUESTS, so a crawl fed depth-first fills its downloader with one portal's
+# requests while the other portals wait (scrapy#2638; Scrapy's advice for broad crawls)
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 DOWNLOAD_DELAY = float(os.environ.get("ZFXXGK_DOWNLOAD_DELAY", "1.0"))
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
