@@ -1,7 +1,10 @@
 """Merging the cluster's shard databases into the one working database.
 
-Each cluster worker crawls a portal into that portal's own shard (data/shards/<portal>/zfxxgk.db),
-so no two machines ever write one SQLite file. The publish step first merges every shard into
+Each cluster worker crawls a bucket of portals into that bucket's own shard
+(data/shards/<bucket>/zfxxgk.db, one worker at a time), so no two machines ever write one
+SQLite file. A portal lives in one bucket until ZFXXGK_SHARDS changes; then its next crawl, in
+its new bucket's shard, is a full one, and the natural keys below make it merge as a re-crawl
+would (older shards, already merged, add nothing). The publish step first merges every shard into
 data/zfxxgk.db, one transaction per shard, through natural keys, never through the shards'
 integer ids (every shard counts its runs and reports from 1):
 

@@ -2,24 +2,29 @@
 `zfxxgk status` shows of it. Imported only when ZFXXGK_BROKER is set: the single-machine path
 never imports Celery.
 
-- **Crawl, sharded by portal.** `crawl_portal` crawls one portal, holding that portal's lock in
-  Redis (`lock.ClusterLock`) for the whole crawl, so a portal is crawled by one worker at a time
-  and its concurrency and delay hold across the cluster. It runs the normal `zfxxgk crawl --only
-  <portal>` as a child process (Twisted's reactor cannot be restarted), into the portal's own
-  shard database on the shared data folder (data/shards/<portal>/zfxxgk.db) and the shared
-  archive. The shard keeps the portal's whole crawl state (verdicts, validators, listing
+- **Crawl, sharded by bucket of portals.** A portal's bucket is a stable hash of its id (sha1,
+  not Python's per-process hash()) modulo a fixed number of buckets (ZFXXGK_SHARDS, default
+  64): one `zfxxgk crawl` process per portal cost more CPU in start-up than a small portal's
+  crawl, so `crawl_bucket` crawls a whole bucket in one process, holding the bucket's lock in
+  Redis (`lock.ClusterLock`) for the whole crawl: each portal is crawled by one worker at a
+  time and its concurrency and delay hold across the cluster. It runs the normal `zfxxgk crawl
+  --only <id> --only <id> ...` as a child process (Twisted's reactor cannot be restarted), into
+  the bucket's shard database on the shared data folder (data/shards/<bucket>/zfxxgk.db) and the
+  shared archive. The shard keeps its portals' whole crawl state (verdicts, validators, listing
   memory), whichever worker crawls it next, so crawls stay incremental, and a task redelivered
-  after its worker died skips every report already stored.
+  after its worker died skips every report already stored. The bucket's name carries the count
+  ("7-of-64"): changing ZFXXGK_SHARDS moves portals into new shards, where each crawls once in
+  full; the merge goes by natural keys, so the merged database stays right.
 - **Delivery.** Late acknowledgement with one task prefetched: a task is acknowledged only when
   it has finished, and the task of a worker that died (SIGKILL, power) is delivered again once
   the broker's visibility timeout has passed (ZFXXGK_VISIBILITY_TIMEOUT). It has to exceed the
-  longest crawl of one portal, since Redis then redelivers a task that is still running too: a
-  second delivery waits for the portal's lock and, finding the task done, returns its result.
-  The coordinator does not wait that long: a task whose portal lock expired while it was
+  longest crawl of one bucket, since Redis then redelivers a task that is still running too: a
+  second delivery waits for the bucket's lock and, finding the task done, returns its result.
+  The coordinator does not wait that long: a task whose bucket lock expired while it was
   crawling lost its worker, and is sent again at once (`_resend_orphans`).
 - **Dying together.** The crawl child is killed by the kernel when its worker dies
   (PR_SET_PDEATHSIG), and its parser workers end with it: a dead worker leaves nothing running,
-  and nothing writing the shard once another worker takes the portal over.
+  and nothing writing the shard once another worker takes the bucket over.
 - **Re-parse, sharded by document.** `reparse_report` parses one report's document and
   attachments from the shared blob store and returns the result as JSON (no pickles: a worker
   that accepted them would run whatever the broker sent it); the coordinator stores them in
@@ -28,6 +33,7 @@ never imports Celery.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -48,17 +54,38 @@ log = logging.getLogger("zfxxgk.cluster")
 QUEUE = "zfxxgk"
 TASKS_KEY = "zfxxgk:tasks"  # task id -> what it is doing (for `zfxxgk status`)
 DONE_KEY = "zfxxgk:done:"  # + task id: the result of a crawl task that finished
-PORTAL_LOCK = "zfxxgk:lock:portal:"  # + portal id
+BUCKET_LOCK = "zfxxgk:lock:bucket:"  # + bucket name
 
 
 def visibility_timeout() -> float:
     """Seconds before Redis delivers an unacknowledged task again (default 7 h: above the longest
-    crawl of one portal, since Redis cannot tell a running task from a dead worker's)."""
+    crawl of one bucket, since Redis cannot tell a running task from a dead worker's)."""
     return float(os.environ.get("ZFXXGK_VISIBILITY_TIMEOUT", "25200"))
 
 
-def portal_lock_ttl() -> float:
-    return float(os.environ.get("ZFXXGK_PORTAL_LOCK_TTL", "60"))
+def bucket_lock_ttl() -> float:
+    return float(os.environ.get("ZFXXGK_BUCKET_LOCK_TTL", "60"))
+
+
+def shard_count() -> int:
+    """How many buckets the portals are spread over (ZFXXGK_SHARDS): fixed, not portals per
+    bucket, so a portal stays in its bucket (and its crawl state in its shard) as the registry
+    grows; enough buckets for every worker to have some, few enough that each holds several
+    portals to share one crawl process's start-up."""
+    return int(os.environ.get("ZFXXGK_SHARDS", "64"))
+
+
+def bucket_of(portal_id: str, shards: int) -> str:
+    """The portal's bucket: the same on every machine and in every process."""
+    return f"{int(hashlib.sha1(portal_id.encode()).hexdigest(), 16) % shards}-of-{shards}"
+
+
+def buckets(portal_ids: list[str], shards: int) -> dict[str, list[str]]:
+    """The non-empty buckets and their portals, each in the order given."""
+    out: dict[str, list[str]] = {}
+    for pid in portal_ids:
+        out.setdefault(bucket_of(pid, shards), []).append(pid)
+    return out
 
 
 app = Celery("zfxxgk", set_as_current=False)
@@ -108,24 +135,25 @@ def _note(client, task_id: str, **fields) -> None:
     client.hset(TASKS_KEY, task_id, json.dumps({**(json.loads(raw) if raw else {}), **fields}, ensure_ascii=False))
 
 
-@app.task(bind=True, name="zfxxgk.crawl_portal")
-def crawl_portal(self, portal_id: str, registry: str | None = None, delay: float | None = None,
+@app.task(bind=True, name="zfxxgk.crawl_bucket")
+def crawl_bucket(self, bucket: str, portal_ids: list[str], registry: str | None = None, delay: float | None = None,
                  trigger: str = "cluster", crawl_args: list[str] | tuple = (), timeout: float = 6 * 3600) -> dict:
     client = redis_client(app.conf.broker_url)
     task_id = self.request.id
     worker = self.request.hostname or socket.gethostname()
     earlier = json.loads(client.hget(TASKS_KEY, task_id) or "{}")  # a delivery of this task before
     redelivered = bool((self.request.delivery_info or {}).get("redelivered")) or bool(earlier)
-    _note(client, task_id, portal=portal_id, worker=worker, state="waiting for the portal's lock",
-          redelivered=redelivered, deliveries=earlier.get("deliveries", 0) + 1, since=time.time())
-    with ClusterLock(client, PORTAL_LOCK + portal_id, f"{worker} task {task_id}", ttl=portal_lock_ttl(),
-                     wait=timeout + portal_lock_ttl()) as lock:
+    _note(client, task_id, bucket=bucket, portals=list(portal_ids), worker=worker,
+          state="waiting for the bucket's lock", redelivered=redelivered,
+          deliveries=earlier.get("deliveries", 0) + 1, since=time.time())
+    with ClusterLock(client, BUCKET_LOCK + bucket, f"{worker} task {task_id}", ttl=bucket_lock_ttl(),
+                     wait=timeout + bucket_lock_ttl()) as lock:
         done = client.get(DONE_KEY + task_id)
         if done:  # a second delivery of a task that finished meanwhile
             result = json.loads(done)
         else:
             _note(client, task_id, state="crawling", since=time.time())
-            result = _crawl(portal_id, registry, delay, trigger, list(crawl_args), timeout, lock)
+            result = _crawl(bucket, list(portal_ids), registry, delay, trigger, list(crawl_args), timeout, lock)
             result.update(task=task_id, worker=worker, redelivered=redelivered)
             client.set(DONE_KEY + task_id, json.dumps(result, ensure_ascii=False), ex=7 * 86400)
         # still under the lock: a task seen crawling without its lock is one whose worker died
@@ -133,26 +161,26 @@ def crawl_portal(self, portal_id: str, registry: str | None = None, delay: float
     return result
 
 
-def _crawl(portal_id: str, registry, delay, trigger: str, crawl_args: list[str], timeout: float,
-           lock: ClusterLock) -> dict:
+def _crawl(bucket: str, portal_ids: list[str], registry, delay, trigger: str, crawl_args: list[str],
+           timeout: float, lock: ClusterLock) -> dict:
     from zfxxgk.pipelines.db import open_db
 
     paths = Paths.from_env()
-    shard = paths.shard(portal_id)
+    shard = paths.shard(bucket)
     shard.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "zfxxgk.cli", "crawl", "--only", portal_id, "--db", str(shard),
-           "--archive", str(paths.archive), "--trigger", trigger, "--log-level", "WARNING", "--no-progress",
-           *crawl_args]
+    only = [a for pid in portal_ids for a in ("--only", pid)]
+    cmd = [sys.executable, "-m", "zfxxgk.cli", "crawl", *only, "--db", str(shard), "--archive", str(paths.archive),
+           "--trigger", trigger, "--log-level", "WARNING", "--no-progress", *crawl_args]
     if registry:
         cmd += ["--portals", str(registry)]
     if delay is not None:
         cmd += ["--delay", str(delay)]
-    # the portal's lock is this crawl's: the child does not take the shard's run lock again
+    # the bucket's lock is this crawl's: the child does not take the shard's run lock again
     env = {**os.environ, HELD_BY_PARENT: str(Paths(shard.parent).lock.resolve())}
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", DIE_WITH_WORKER, str(os.getpid()), *cmd], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    relay = threading.Thread(target=_relay, args=(proc, portal_id), daemon=True)
+    relay = threading.Thread(target=_relay, args=(proc, bucket), daemon=True)
     relay.start()
     outcome: int | str
     while True:
@@ -175,13 +203,13 @@ def _crawl(portal_id: str, registry, delay, trigger: str, crawl_args: list[str],
     run_id, status, summary = run or (None, "failed", "the crawl did not start")
     if isinstance(outcome, str):
         status, summary = "failed", f"crawl stopped: {outcome}"
-    return {"portal": portal_id, "exit_code": outcome, "run_id": run_id, "status": status, "summary": summary,
-            "seconds": round(time.monotonic() - started, 1)}
+    return {"bucket": bucket, "portals": portal_ids, "exit_code": outcome, "run_id": run_id, "status": status,
+            "summary": summary, "seconds": round(time.monotonic() - started, 1)}
 
 
-def _relay(proc, portal_id: str) -> None:
+def _relay(proc, bucket: str) -> None:
     for line in proc.stdout:
-        log.info("crawl %s: %s", portal_id, line.rstrip())
+        log.info("crawl of bucket %s: %s", bucket, line.rstrip())
 
 
 @app.task(name="zfxxgk.reparse_report")
@@ -205,9 +233,10 @@ def run_worker(name: str | None, concurrency: int, loglevel: str = "INFO") -> No
 
 def crawl_on_cluster(portal_ids: list[str], *, registry: Path | None, delay: float | None, trigger: str,
                      crawl_args: list[str], timeout: float, stop: threading.Event) -> list[dict]:
-    """One crawl task per portal; wait until all are done (or the time limit, or `stop`).
+    """One crawl task per non-empty bucket of the portals (ZFXXGK_SHARDS buckets); wait until all
+    are done (or the time limit, or `stop`).
 
-    Returns one result per portal, in the order given; a portal whose task raised or did not
+    Returns one result per bucket, with its portals; a bucket whose task raised or did not
     finish has status 'error' and the reason.
     """
     connect()
@@ -215,35 +244,37 @@ def crawl_on_cluster(portal_ids: list[str], *, registry: Path | None, delay: flo
     client.delete(TASKS_KEY)  # `zfxxgk status` shows the tasks of this cycle
     options = {"registry": str(registry) if registry else None, "delay": delay, "trigger": trigger,
                "crawl_args": crawl_args, "timeout": timeout}
-    pending = [crawl_portal.apply_async((pid,), options) for pid in portal_ids]
+    groups = buckets(portal_ids, shard_count())
+    pending = {b: crawl_bucket.apply_async((b, pids), options) for b, pids in groups.items()}
     deadline = time.monotonic() + timeout
-    while not all(r.ready() for r in pending) and not stop.is_set() and time.monotonic() < deadline:
-        _resend_orphans(client, portal_ids, pending, options)
+    while not all(r.ready() for r in pending.values()) and not stop.is_set() and time.monotonic() < deadline:
+        _resend_orphans(client, groups, pending, options)
         time.sleep(1)
     results = []
-    for pid, r in zip(portal_ids, pending):
+    for b, r in pending.items():
         if not r.ready():
-            results.append({"portal": pid, "status": "error", "summary": "not finished"})
+            results.append({"bucket": b, "portals": groups[b], "status": "error", "summary": "not finished"})
         elif r.successful():
             results.append(r.result)
         else:
-            results.append({"portal": pid, "status": "error", "summary": f"{type(r.result).__name__}: {r.result}"})
+            results.append({"bucket": b, "portals": groups[b], "status": "error",
+                            "summary": f"{type(r.result).__name__}: {r.result}"})
     return results
 
 
-def _resend_orphans(client, portal_ids: list[str], pending: list, options: dict) -> None:
+def _resend_orphans(client, groups: dict[str, list[str]], pending: dict, options: dict) -> None:
     """Send again, under the same id, each crawl task whose worker died: it was crawling and its
-    portal's lock has expired (nobody renews it). Its portal is taken over a lock's time to live
+    bucket's lock has expired (nobody renews it). Its bucket is taken over a lock's time to live
     after the death, not a visibility timeout later (which must exceed the longest crawl); the
     broker's own redelivery stays the fallback when the coordinator is gone too, and a second
     copy of a task that finished returns its result without crawling."""
-    for pid, r in zip(portal_ids, pending):
+    for b, r in pending.items():
         raw = client.hget(TASKS_KEY, r.id)
-        if r.ready() or not raw or json.loads(raw).get("state") != "crawling" or client.exists(PORTAL_LOCK + pid):
+        if r.ready() or not raw or json.loads(raw).get("state") != "crawling" or client.exists(BUCKET_LOCK + b):
             continue
-        log.warning("portal %s: the worker crawling it is gone; sending its task again", pid)
+        log.warning("bucket %s: the worker crawling it is gone; sending its task again", b)
         _note(client, r.id, state="sent again: its worker died")
-        crawl_portal.apply_async((pid,), options, task_id=r.id)
+        crawl_bucket.apply_async((b, groups[b]), options, task_id=r.id)
 
 
 def parse_on_cluster(jobs, timeout: float = 3600):
@@ -259,25 +290,27 @@ def parse_on_cluster(jobs, timeout: float = 3600):
 
 
 def status(timeout: float = 1.0) -> dict:
-    """Workers and what they run, queue depth, and the tasks redelivered or stuck."""
+    """Workers and what they run, queue depth, bucket locks, and the tasks redelivered or stuck."""
     connect()
     client = redis_client(app.conf.broker_url)
     inspect = app.control.inspect(timeout=timeout)
     workers = sorted(inspect.ping() or {})
     active = inspect.active() or {}
     locks = {}
-    for key in client.scan_iter(PORTAL_LOCK + "*"):
+    for key in client.scan_iter(BUCKET_LOCK + "*"):
         value = client.get(key)
         if value:
-            locks[key.decode()[len(PORTAL_LOCK):]] = value.decode(errors="replace")
+            locks[key.decode()[len(BUCKET_LOCK):]] = value.decode(errors="replace")
     tasks = {tid.decode(): json.loads(v) for tid, v in client.hgetall(TASKS_KEY).items()}
+    # the portals a bucket lock covers: those of this cycle's task for the bucket
+    portals = {t["bucket"]: t.get("portals", []) for t in tasks.values() if t.get("bucket")}
     return {
         "workers": {w: [f"{t['name']}{tuple(t.get('args') or ())}" for t in active.get(w, [])] for w in workers},
         "queued": client.llen(QUEUE),
         "unacknowledged": client.hlen("unacked"),  # delivered, not finished (kombu's Redis transport)
-        "portal_locks": locks,
+        "bucket_locks": {b: {"holder": who, "portals": portals.get(b, [])} for b, who in locks.items()},
         "redelivered": {tid: t for tid, t in tasks.items() if t.get("deliveries", 0) > 1 or t.get("redelivered")},
-        # crawling, but nobody holds its portal's lock: its worker died; waits for redelivery
-        "stuck": {tid: t for tid, t in tasks.items() if t.get("state") == "crawling" and t.get("portal") not in locks},
+        # crawling, but nobody holds its bucket's lock: its worker died; waits for redelivery
+        "stuck": {tid: t for tid, t in tasks.items() if t.get("state") == "crawling" and t.get("bucket") not in locks},
         "tasks": tasks,
     }

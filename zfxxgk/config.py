@@ -5,7 +5,7 @@
     data/published/zfxxgk.db       the copy Datasette serves, swapped in whole by each cycle
     data/logs/zfxxgk.log           rotating log of the scheduler and its cycles
     data/zfxxgk.lock               one cycle or crawl at a time
-    data/shards/<portal>/zfxxgk.db a cluster worker's crawl of one portal, merged into data/zfxxgk.db
+    data/shards/<bucket>/zfxxgk.db the cluster's crawls of one bucket of portals, merged into data/zfxxgk.db
     data/scheduler-jobs.sqlite     APScheduler's job store (kept apart from the archive)
 """
 
@@ -38,12 +38,12 @@ class Paths:
 
     @property
     def shards(self) -> Path:
-        """Per-portal databases the cluster's workers crawl into (a folder each: its lock and logs
-        are the portal's, so workers crawling different portals never wait for each other)."""
+        """Per-bucket databases the cluster's workers crawl into (a folder each: its lock and logs
+        are the bucket's, so workers crawling different buckets never wait for each other)."""
         return self.data / "shards"
 
-    def shard(self, portal_id: str) -> Path:
-        return self.shards / portal_id / "zfxxgk.db"
+    def shard(self, bucket: str) -> Path:
+        return self.shards / bucket / "zfxxgk.db"
 
     @property
     def logs(self) -> Path:

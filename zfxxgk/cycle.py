@@ -8,7 +8,8 @@ gracefully and records itself as aborted, and the cycle records itself as interr
 Nothing is published from an interrupted or failed cycle.
 
 With a broker (ZFXXGK_BROKER=redis://...), the same cycle runs on the cluster: one crawl task
-per portal of the registry, each worker crawling into the portal's shard (zfxxgk/cluster.py);
+per bucket of the registry's portals (a stable hash of the id, ZFXXGK_SHARDS buckets), each
+worker crawling a bucket's portals in one process into the bucket's shard (zfxxgk/cluster.py);
 then the shards are merged into the working database (pipelines/merge.py), the re-parse is
 spread over the workers, and indexing and publishing go on here as before. The run lock is
 then the cluster's (zfxxgk/lock.py). Without a broker nothing of Celery is imported.
@@ -166,7 +167,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
 
 
 def _crawl_on_cluster(cfg: CycleConfig, steps: dict, at) -> tuple[tuple | None, int | str]:
-    """Crawl every portal of the registry on the cluster, then merge the shards here.
+    """Crawl every portal of the registry on the cluster, bucket by bucket, then merge the shards here.
 
     Returns the merged run's (id, status, new reports, new versions, summary), or None if no
     shard had anything to merge, and "timeout" or 0 as the crawl's outcome.
@@ -184,11 +185,12 @@ def _crawl_on_cluster(cfg: CycleConfig, steps: dict, at) -> tuple[tuple | None, 
         return None, 0
     results = crawl_on_cluster(portal_ids, registry=cfg.portals, delay=cfg.delay, trigger=cfg.trigger,
                                crawl_args=cfg.crawl_args, timeout=cfg.crawl_timeout, stop=STOP)
-    unfinished = [r["portal"] for r in results if r.get("summary") == "not finished"]
+    unfinished = [r["bucket"] for r in results if r.get("summary") == "not finished"]
     steps["crawl"] = {"tasks": len(results), "seconds": round(time.monotonic() - started, 1),
                       "workers": sorted({r["worker"] for r in results if r.get("worker")}),
-                      "redelivered": sorted(r["portal"] for r in results if r.get("redelivered")),
-                      "errors": {r["portal"]: r.get("summary") for r in results if r.get("status") == "error"}}
+                      # the portals of the buckets whose task was delivered again
+                      "redelivered": sorted(p for r in results if r.get("redelivered") for p in r["portals"]),
+                      "errors": {r["bucket"]: r.get("summary") for r in results if r.get("status") == "error"}}
     at("merge")
     merged = merge_shards(cfg.paths.db, shard_paths(cfg.paths.shards), trigger=cfg.trigger)
     steps["merge"] = {"shards": merged.shards, "shard_runs": merged.shard_runs, "new_reports": merged.new_reports,

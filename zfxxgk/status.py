@@ -84,8 +84,9 @@ def print_status(db_path: Path, nights: int, max_silence_hours: float, lock_path
 
 
 def print_cluster() -> None:
-    """The cluster, when a broker is configured: workers and what they run, queue depth, portal
-    locks, tasks delivered more than once, tasks whose worker died (waiting for redelivery)."""
+    """The cluster, when a broker is configured: workers and what they run, queue depth, bucket
+    locks and their portals, tasks delivered more than once, tasks whose worker died (waiting
+    for redelivery)."""
     from .cluster import status
 
     info = status()
@@ -93,12 +94,13 @@ def print_cluster() -> None:
                f"{info['unacknowledged']} running or unacknowledged")
     for worker, active in info["workers"].items():
         click.echo(f"  worker {worker}: {', '.join(active) or 'idle'}")
-    for portal, who in sorted(info["portal_locks"].items()):
-        click.echo(f"  portal {portal} crawled by {who}")
+    for bucket, lock in sorted(info["bucket_locks"].items()):
+        click.echo(f"  bucket {bucket} crawled by {lock['holder']}: portals {', '.join(lock['portals']) or '?'}")
     for label in ("redelivered", "stuck"):
         tasks = info[label]
         if tasks:
             click.echo(f"  {label} ({len(tasks)}):")
             for tid, t in tasks.items():
-                click.echo(f"    {tid} portal {t.get('portal')} worker {t.get('worker')} "
+                click.echo(f"    {tid} bucket {t.get('bucket')} (portals {', '.join(t.get('portals') or [])}) "
+                           f"worker {t.get('worker')} "
                            f"delivered {t.get('deliveries', 1)}x, {t.get('state')}")

@@ -1,7 +1,7 @@
 """The nightly cycle on a cluster of three `zfxxgk worker`s on this machine, one SIGKILLed while it
-crawls: every report fetched and stored once, no portal fetched by two workers at once, and the
-merged database equal to a single-machine crawl of the same portals; then a re-parse spread
-over the workers, equal to the local one.
+crawls a bucket of portals: every report fetched and stored once, no portal fetched by two
+workers at once, and the merged database equal to a single-machine crawl of the same portals;
+then a re-parse spread over the workers, equal to the local one.
 
 Everything is real: Debian's redis-server (started here on 127.0.0.1, stopped by its pid),
 generated portals each on its own loopback address (127.0.0.2 ...) with the demo server's
@@ -32,10 +32,15 @@ from tests.cluster.conftest import HANG, Worker, ready_workers, snapshot, table_
 from tests.conftest import ROOT, NetworkProcess, crawl, query, wait_for, zfxxgk
 
 HELD_PORTAL = "gen_000"
+# 3 buckets for the 6 portals, so that a crawl task crawls several portals in one process:
+# sha1 puts gen_000, gen_001, gen_004 in one, gen_002, gen_003 in another, gen_005 alone
+SHARDS = 3
+HELD_BUCKET = "0-of-3"
+HELD_BUCKET_PORTALS = ["gen_000", "gen_001", "gen_004"]
 WORKER_ENV = {
-    # a dead worker's portal lock expires after 4 s and the cycle sends its task again; the
+    # a dead worker's bucket lock expires after 4 s and the cycle sends its task again; the
     # broker's redelivery (after the visibility timeout) is for a cycle that died too
-    "ZFXXGK_PORTAL_LOCK_TTL": "4",
+    "ZFXXGK_BUCKET_LOCK_TTL": "4",
     "ZFXXGK_VISIBILITY_TIMEOUT": "3600",
     "ZFXXGK_DOWNLOAD_TIMEOUT": "120",  # the held request must not time out before the kill
     "ZFXXGK_PARSE_WORKERS": "1",  # 3 workers x 1 crawl x 1 parser on this 2-core machine
@@ -85,23 +90,27 @@ def _gone(pid: int) -> bool:
 
 def test_cycle_on_three_workers_survives_a_sigkilled_worker(world):
     tmp, net, redis = world["tmp"], world["net"], world["redis"]
-    data, shard = tmp / "data", tmp / "data" / "shards" / HELD_PORTAL / "zfxxgk.db"
+    from zfxxgk.cluster import buckets
+
+    portals = sorted(net.manifest["portals"])
+    assert buckets(portals, SHARDS)[HELD_BUCKET] == HELD_BUCKET_PORTALS
+    data, shard = tmp / "data", tmp / "data" / "shards" / HELD_BUCKET / "zfxxgk.db"
     held_url = [r["url"] for r in net.manifest["reports"] if r["portal"] == HELD_PORTAL][-1]
     held = urlsplit(held_url).path
     _demo(net, HELD_PORTAL, "hold", held)
     log_start = len(_log(tmp / "requests.jsonl"))
-    env = {**os.environ, "ZFXXGK_BROKER": redis.url}
+    env = {**os.environ, "ZFXXGK_BROKER": redis.url, "ZFXXGK_SHARDS": str(SHARDS)}
     cycle = subprocess.Popen([sys.executable, "scheduler.py", "--once", "--data", str(data), "--portals",
                               str(net.registry), "--delay", "0"], cwd=ROOT, env=env,
                              stdout=open(tmp / "cycle.log", "w"), stderr=subprocess.STDOUT)
     try:
-        # the worker crawling the held portal, once it holds the portal's lock, has stored a report
-        # in the portal's shard, and has asked for the held one
+        # the worker crawling the held portal's bucket, once it holds the bucket's lock, has stored
+        # a report of the held portal in the bucket's shard, and has asked for the held one
         def crawling():
-            holder = redis.client.get("zfxxgk:lock:portal:" + HELD_PORTAL)
+            holder = redis.client.get("zfxxgk:lock:bucket:" + HELD_BUCKET)
             if not holder or not shard.exists() or _demo(net, HELD_PORTAL, "seen", held) == "0":
                 return None
-            if query(shard, "SELECT count(*) FROM reports")[0][0] < 1:
+            if query(shard, "SELECT count(*) FROM report_sightings WHERE portal_id = ?", HELD_PORTAL)[0][0] < 1:
                 return None
             return holder.decode().split(" ")[0]
 
@@ -130,7 +139,7 @@ def test_cycle_on_three_workers_survives_a_sigkilled_worker(world):
     assert len(expected["reports"]) == len(net.manifest["reports"]) == 36
 
     # every report stored once, and fetched once: but the held one, which the killed crawl asked
-    # for and never got, and those in flight when it died (fetched, not yet stored)
+    # for and never got, and those of its bucket in flight when it died (fetched, not yet stored)
     for r in net.manifest["reports"]:
         assert query(merged, "SELECT count(*) FROM report_sightings WHERE url = ?", r["url"]) == [(1,)], r["url"]
     requests = [q for q in _log(tmp / "requests.jsonl", log_start) if not q["path"].startswith("/__demo__/")]
@@ -139,33 +148,37 @@ def test_cycle_on_three_workers_survives_a_sigkilled_worker(world):
         gets[(q["site"], q["path"])] += q["method"] == "GET"
     for r in net.manifest["reports"]:
         n = gets[(r["portal"], urlsplit(r["url"]).path)]
-        if r["portal"] != HELD_PORTAL or r["url"] in stored_before:
+        if r["portal"] not in HELD_BUCKET_PORTALS or r["url"] in stored_before:
             assert n == 1, (r["url"], n)
         else:
             assert n in (1, 2), (r["url"], n)
     assert gets[(HELD_PORTAL, held)] == 2
 
-    # one crawl of a portal at a time across the cluster: its shard's runs (the killed one ending
-    # when its worker died) follow each other without overlap, and every request the portal
-    # answered falls within one of them
+    # one crawl of a portal at a time across the cluster: its bucket's shard's runs (the killed one
+    # ending when its worker died) follow each other without overlap, and every request the
+    # portal answered falls within one of them
     from zfxxgk.pipelines.db import parse_utc
+
+    from zfxxgk.cluster import bucket_of
 
     for site in net.manifest["portals"]:
         runs = [(parse_utc(a).timestamp(), parse_utc(b).timestamp() if b else died) for a, b in query(
-            data / "shards" / site / "zfxxgk.db", "SELECT started_at, finished_at FROM crawl_runs ORDER BY id")]
-        assert len(runs) == (2 if site == HELD_PORTAL else 1)
+            data / "shards" / bucket_of(site, SHARDS) / "zfxxgk.db",
+            "SELECT started_at, finished_at FROM crawl_runs ORDER BY id")]
+        assert len(runs) == (2 if site in HELD_BUCKET_PORTALS else 1)
         assert all(a[1] <= b[0] for a, b in zip(runs, runs[1:])), (site, runs)
         answered = [q["start"] for q in requests if q["site"] == site]
         assert answered and all(any(a <= t <= b for a, b in runs) for t in answered), site
 
     steps = json.loads(query(merged, "SELECT steps FROM cycles ORDER BY id DESC LIMIT 1")[0][0])
-    assert steps["crawl"]["redelivered"] == [HELD_PORTAL]
-    assert steps["merge"]["shards"] == 6 and steps["merge"]["shard_runs"] == 7  # the killed run too
+    assert steps["crawl"]["tasks"] == 3 and steps["crawl"]["redelivered"] == HELD_BUCKET_PORTALS
+    assert steps["merge"]["shards"] == 3 and steps["merge"]["shard_runs"] == 4  # the killed run too
     assert query(merged, "SELECT status, count(*) FROM portal_runs GROUP BY status") == [("ok", 6)]
 
     status = zfxxgk("status", "--db", merged, env=env)
     assert "cluster: 2 workers; 0 tasks queued" in status.stdout, status.stdout
-    assert "redelivered (1):" in status.stdout and f"portal {HELD_PORTAL} worker" in status.stdout
+    assert "redelivered (1):" in status.stdout, status.stdout
+    assert f"bucket {HELD_BUCKET} (portals {', '.join(HELD_BUCKET_PORTALS)}) worker" in status.stdout
 
     # merging the shards again adds nothing
     from zfxxgk.pipelines.merge import merge_shards, shard_paths
@@ -211,7 +224,7 @@ def test_reparse_on_the_cluster_gives_the_local_reparse(world, monkeypatch):
 def test_without_a_coordinator_the_broker_redelivers_a_dead_workers_task(world):
     """The fallback when the cycle is gone too: a crawl task sent alone, its worker SIGKILLed
     mid-crawl, is delivered again by Redis once the visibility timeout has passed (late
-    acknowledgement), to another worker that finishes the portal from its shard."""
+    acknowledgement), to another worker that finishes the bucket from its shard."""
     from zfxxgk import cluster
 
     tmp, net, redis = world["tmp"], world["net"], world["redis"]
@@ -223,16 +236,17 @@ def test_without_a_coordinator_the_broker_redelivers_a_dead_workers_task(world):
     try:
         ready_workers(redis.url, [w.name for w in workers])
         portal = "gen_001"
-        shard = data / "shards" / portal / "zfxxgk.db"
-        urls = [r["url"] for r in net.manifest["reports"] if r["portal"] == portal]
-        held = urlsplit(urls[-1]).path
+        shard = data / "shards" / HELD_BUCKET / "zfxxgk.db"
+        urls = [r["url"] for r in net.manifest["reports"] if r["portal"] in HELD_BUCKET_PORTALS]
+        held = urlsplit([r["url"] for r in net.manifest["reports"] if r["portal"] == portal][-1]).path
         _demo(net, portal, "hold", held)
-        task = cluster.crawl_portal.apply_async((portal,), {"registry": str(net.registry), "delay": 0})
+        task = cluster.crawl_bucket.apply_async((HELD_BUCKET, HELD_BUCKET_PORTALS),
+                                                {"registry": str(net.registry), "delay": 0})
 
         def crawling():
-            holder = redis.client.get("zfxxgk:lock:portal:" + portal)
+            holder = redis.client.get("zfxxgk:lock:bucket:" + HELD_BUCKET)
             if holder and shard.exists() and _demo(net, portal, "seen", held) != "0" \
-                    and query(shard, "SELECT count(*) FROM reports")[0][0] >= 1:
+                    and query(shard, "SELECT count(*) FROM report_sightings WHERE portal_id = ?", portal)[0][0] >= 1:
                 return holder.decode().split(" ")[0]
 
         victim = next(w for w in workers if w.name == wait_for(crawling, timeout=HANG, interval=0.2))
