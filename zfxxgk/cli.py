@@ -160,13 +160,10 @@ def reparse(db, archive, outdated):
     """
     from zfxxgk.pipelines.reparse import reparse as run
 
-    from .lock import broker_url
+    from .lock import cluster_parse_all
 
     _must_exist(db, "reparse")
-    parse_all = None
-    if broker_url():
-        from .cluster import parse_on_cluster as parse_all
-    result = run(db, archive, only_outdated=outdated, parse_all=parse_all)
+    result = run(db, archive, only_outdated=outdated, parse_all=cluster_parse_all())
     click.echo(f"re-parsed {result.reports} reports in {result.seconds:.1f}s; "
                f"{result.changed_status} changed parse status; {len(result.missing_blobs)} documents missing")
     sys.exit(1 if result.missing_blobs else 0)

@@ -33,7 +33,7 @@ from zfxxgk.pipelines.reparse import reparse
 from zfxxgk.pipelines.store import refresh_search
 
 from .config import Paths
-from .lock import LockBusy, RunLock, broker_url
+from .lock import LockBusy, RunLock, broker_url, cluster_parse_all
 from .publish import PublishError, publish
 
 log = logging.getLogger("zfxxgk.cycle")
@@ -139,10 +139,7 @@ def _cycle(cfg: CycleConfig, lock: RunLock) -> CycleResult:
 
     # 2. re-parse what an older parser version read; 3. index new texts
     at("reparse")
-    parse_all = None
-    if broker_url():
-        from .cluster import parse_on_cluster as parse_all
-    result = reparse(paths.db, paths.archive, only_outdated=True, parse_all=parse_all)
+    result = reparse(paths.db, paths.archive, only_outdated=True, parse_all=cluster_parse_all())
     steps["reparse"] = {"reports": result.reports, "seconds": round(result.seconds, 1)}
     at("index")
     indexed = refresh_search(db)

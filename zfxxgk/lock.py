@@ -41,6 +41,16 @@ def broker_url() -> str | None:
     return os.environ.get(BROKER_ENV) or None
 
 
+def cluster_parse_all():
+    """pipelines.reparse's `parse_all` for this setup: the cluster's (one task per report) when a
+    broker is configured, else None (parse here). Celery is imported only in the first case."""
+    if not broker_url():
+        return None
+    from .cluster import parse_on_cluster
+
+    return parse_on_cluster
+
+
 def _since() -> str:
     return f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
 
