@@ -580,3 +580,17 @@ def m019_reports_by_content_hash(db: sqlite_utils.Database) -> None:
     wherever it was seen): without an index every stored report read every report, and storing
     slowed from 190 to 35-50 reports/s by 100,000 reports."""
     db["reports"].create_index(["content_hash"], index_name="reports_by_content_hash", if_not_exists=True)
+
+
+@migrations()
+def m020_report_bodies(db: sqlite_utils.Database) -> None:
+    """Every issuing body with reports, and their years: what a researcher picks a body from
+    (outcomes_for_body's list, the query forms' choices). A body is its agencies id, however
+    its reports print its name; `agency` is the first of those names."""
+    db.execute("""
+        CREATE VIEW report_bodies AS
+        SELECT agency_id, min(agency) AS agency, group_concat(year, ' ') AS years, count(*) AS report_years
+        FROM (SELECT agency_id, min(agency) AS agency, year FROM reports
+              WHERE is_latest = 1 AND agency_id IS NOT NULL
+              GROUP BY agency_id, year ORDER BY agency_id, year)
+        GROUP BY agency_id""")

@@ -6,7 +6,7 @@ The bytes are the original ones with their original Content-Type, but never on o
 anything that is not HTML or text (PDF, DOC, XLS ...) is sent as a download. Only a 64-hex
 sha256 matches the route, so no path can point outside the archive.
 
-Also renders sha256 columns as links to the archived copy.
+The sha256 columns link here (zfxxgk_links.py).
 """
 
 import os
@@ -15,7 +15,6 @@ from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
-from markupsafe import Markup, escape
 
 from zfxxgk.archive import BlobStore
 
@@ -23,7 +22,6 @@ SHA = re.compile(r"^[0-9a-f]{64}$")
 INLINE_FORMATS = {"html", "text"}
 EXTENSIONS = {"pdf": ".pdf", "doc": ".doc", "docx": ".docx", "wps": ".wps", "xls": ".xls", "xlsx": ".xlsx",
               "zip": ".zip", "ofd": ".ofd", "rtf": ".rtf", "image": ".bin"}
-LINK_COLUMNS = {"archived_copy", "document_sha256", "sha256"}
 
 
 def _archive_dir(datasette) -> Path:
@@ -67,11 +65,3 @@ async def archived_copy(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/-/archive/(?P<sha256>[^/]+)$", archived_copy)]
-
-
-@hookimpl
-def render_cell(value, column, table, database, datasette):
-    if column in LINK_COLUMNS and isinstance(value, str) and SHA.match(value):
-        return Markup(f'<a href="{datasette.urls.path("/-/archive/" + value)}" rel="nofollow">'
-                      f'archived copy</a> <span class="sha">{escape(value[:12])}…</span>')
-    return None

@@ -24,6 +24,8 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.utils import to_css_class
+from markupsafe import Markup, escape
 
 from zfxxgk.pipelines.agencies import divisions
 
@@ -41,9 +43,7 @@ class Choice:
 _BODIES = Choice(
     "报告主体 · issuing body",
     # one entry per body (agencies.id), however differently its reports print its name
-    "select min(agency), group_concat(year, ' ') from (select agency_id, min(agency) as agency, year from reports "
-    "where is_latest = 1 and agency_id is not null group by agency_id, year order by year) "
-    "group by agency_id order by 1",
+    "select agency, years from report_bodies order by agency",
     "datalist")
 _TEMPLATES = Choice(
     "报告格式 · template",
@@ -79,6 +79,13 @@ class Field:
     def listed(self) -> bool:
         return any(v == self.value for v, _ in self.options)
 
+    @property
+    def datalist_options(self) -> Markup:
+        """The <option>s of a datalist, written here rather than by a template loop: up to
+        MAX_OPTIONS of them, and Jinja's async rendering costs about a microsecond per piece."""
+        return Markup("".join(f'<option value="{escape(v)}"' + (f' label="{escape(n)}"' if n else "") + "></option>"
+                              for v, n in self.options))
+
 
 @dataclass
 class Form:
@@ -97,12 +104,33 @@ class Form:
             text += " 也可点击下表中的值 · or click a value in the table below."
         return text
 
-    def pick_url(self, column: str, value) -> str | None:
-        """The same query with `column`'s value filled in, for a result column that names an
-        empty parameter; None for any other column."""
-        if value is None or not any(f.name == column and not f.value for f in self.fields):
-            return None
+    def pick_url(self, column: str, value) -> str:
+        """The same query with `column`'s value filled in."""
         return "?" + urlencode({**self.query, column: str(value)})
+
+
+def table_rows(columns: list[str], display_rows: list, rows: list, form: Form | None) -> Markup:
+    """The <tr>s of a result, each value as Datasette rendered it (render_cell); in a column that
+    names a parameter left empty, each value links to the same query with it filled in.
+
+    Written here rather than by a template loop: a page holds up to 2,000 rows (Datasette's
+    max_returned_rows), and Jinja's async rendering of them, a few pieces per cell at about a
+    microsecond each, was most of the time of such a page (bench/datasette_bench.py).
+    """
+    css = [to_css_class(c) for c in columns]
+    empty = {f.name for f in form.fields if not f.value} if form else set()
+    pickable = [c in empty for c in columns]
+    out = []
+    for display, raw in zip(display_rows, rows):
+        out.append("<tr>")
+        for i, td in enumerate(display):
+            cell = escape(td)
+            if pickable[i] and raw[i] is not None:
+                cell = (f'<a href="{escape(form.pick_url(columns[i], raw[i]))}" '
+                        f'title="用此值查询 · run the query with this value">{cell}</a>')
+            out.append(f'<td class="col-{css[i]}">{cell}</td>')
+        out.append("</tr>\n")
+    return Markup("".join(out))
 
 
 _cache: dict[tuple, list[tuple[str, str]]] = {}
@@ -138,8 +166,10 @@ async def _options(datasette, database: str, name: str, choice: Choice) -> list[
 
 @hookimpl
 def extra_template_vars(template, database, request, datasette):
-    if not template.startswith("query") or database != DB:
+    if not template.startswith("query"):
         return {}
+    if database != DB:
+        return {"zfxxgk_rows": table_rows}
 
     async def zfxxgk_form(named_parameter_values: dict) -> Form:
         fields = []
@@ -158,4 +188,4 @@ def extra_template_vars(template, database, request, datasette):
         query = {k: request.args.get(k) for k in request.args if k != "_shape"} if request else {}
         return Form(fields, query)
 
-    return {"zfxxgk_form": zfxxgk_form}
+    return {"zfxxgk_form": zfxxgk_form, "zfxxgk_rows": table_rows}

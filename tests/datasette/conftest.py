@@ -17,11 +17,16 @@ from pathlib import Path
 import lxml.html
 import pytest
 from lxml import etree
-
 from zfxxgk.archive import BlobStore
 from zfxxgk.pipelines.db import ensure_portals, ensure_schema, open_db, transaction
 from zfxxgk.pipelines.parser import parse_document, sniff
-from zfxxgk.pipelines.store import content_hash, record_document, refresh_search, save_report
+from zfxxgk.pipelines.store import (
+    content_hash,
+    record_document,
+    refresh_search,
+    save_report,
+)
+
 from tests.conftest import ROOT, free_port, sample_bytes
 
 FJ_URL = "http://www.putian.gov.cn/zfxxgk/bmzfxxgk/ptcg/zfxxgk/zfxxgknb/202301/t20230113_1794760.htm"
@@ -109,9 +114,10 @@ def build_archive(base: Path) -> dict:
             "pdf_sha": sha, "evil_sha": evil_sha}
 
 
-def make_datasette(archive: dict, **settings):
+def make_datasette(archive: dict, immutable: Path | None = None, **settings):
     """Datasette configured as `zfxxgk serve` configures it (metadata, plugins, templates,
-    SETTINGS, with `settings` on top), over a built archive."""
+    SETTINGS, with `settings` on top), over a built archive; over a published copy of it
+    instead, served immutable as `zfxxgk serve --immutable` does, if `immutable` is its path."""
     import os
 
     import yaml
@@ -122,7 +128,9 @@ def make_datasette(archive: dict, **settings):
     os.environ["ZFXXGK_ARCHIVE"] = str(archive["archive"])
     metadata = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
     merged = {k: (v if k not in ("suggest_facets", "allow_download") else v == "on") for k, v in SETTINGS.items()}
-    return Datasette([str(archive["db"])], metadata=metadata, plugins_dir=str(CONFIG_DIR / "plugins"),
+    files = {"immutables": [str(immutable)]} if immutable else {}
+    return Datasette([] if immutable else [str(archive["db"])], **files, metadata=metadata,
+                     plugins_dir=str(CONFIG_DIR / "plugins"),
                      template_dir=str(CONFIG_DIR / "templates"), settings={**merged, **settings},
                      static_mounts=[("assets", str(CONFIG_DIR / "static"))])
 
@@ -190,7 +198,6 @@ def served(tmp_path_factory):
 def page():
     BROWSER_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
-
     from zfxxgk.scraper.settings import _chromium_launch_options
 
     with sync_playwright() as p:

@@ -105,6 +105,27 @@ async def test_canned_search(ds, q, agencies):
     assert ranks == sorted(ranks)
 
 
+async def test_canned_search_lists_a_word_in_10000_reports_newest_first(sample_archive, tmp_path):
+    """bm25 would read every report holding such a word first: the newest are listed, unranked.
+    Here 10,000 more indexed texts (of no stored report) hold 公开; 驻马店 stays rare and ranked."""
+    import shutil
+
+    copy = {**sample_archive, "db": tmp_path / "zfxxgk.db"}
+    shutil.copy(sample_archive["db"], copy["db"])
+    conn = sqlite3.connect(copy["db"])
+    conn.executemany("INSERT INTO report_search (rowid, title, body) VALUES (?, '', '公开')",
+                     [(10**6 + i,) for i in range(10_000)])
+    conn.commit()
+    conn.close()
+    ds = make_datasette(copy)
+    rows = await get_rows(ds, "/zfxxgk/search.json?q=公开")
+    ids = sample_archive["ids"]
+    assert [r["report_id"] for r in rows] == sorted({ids["sh"], ids["zmd"], ids["fj21"], ids["fj_v2"]}, reverse=True)
+    assert {r["rank"] for r in rows} == {None} and all("[公开]" in r["snippet"] for r in rows)
+    rare = await get_rows(ds, "/zfxxgk/search.json?q=驻马店")
+    assert [r["report_id"] for r in rare] == [ids["zmd"]] and rare[0]["rank"] is not None
+
+
 @pytest.mark.parametrize("q, expected", [("莆田", 2), ("上海", 1), ("年度报告", 4), ("两化", 1), ("公开专区", 1)])
 async def test_datasette_search_box_finds_short_and_long_chinese_words(ds, q, expected):
     rows = await get_rows(ds, f"/zfxxgk/report_overview.json?_search={q}&is_latest=1")

@@ -142,3 +142,18 @@ def test_fold_offsets_are_not_fooled_by_lengths_that_cancel_out():
 ])
 def test_furniture_is_told_by_the_shape_of_its_value(line, furniture):
     assert is_furniture(Block("para", text=line)) is furniture
+
+
+def test_snippet_brackets_the_printed_characters_wherever_the_first_match_is():
+    """Snippets fold a few lines at a time (pipelines/cjk.py): the brackets still go around the
+    characters as printed, in a later line, after expanding or combining characters, and the
+    earliest of several words wins."""
+    from zfxxgk.pipelines.cjk import snippet
+
+    later = "（一）主动公开情况，" * 30 + "\n" + "无关内容。\n" * 80 + "本年度收到行政複議申請２件……e\u0301"
+    assert "[行政複議]" in snippet(later, "行政复议")
+    assert snippet(later, "行政复议").endswith("收到[行政複議]申請２件……e\u0301")
+    cancel = "…" * 40 + "e\u0301" * 40 + "公开（２０２２年）"  # lengths that cancel out before the match
+    assert snippet(cancel, "公开", width=2) == "…e\u0301[公开]（２…"
+    assert snippet("其他\n" * 300 + "公开、复议", "复议 公开").endswith("其他 [公开]、复议")
+    assert snippet("没有这个词\n" * 100, "复议") == ("没有这个词 " * 24)[:120] + "…"
