@@ -5,9 +5,12 @@ Datasette keeps the old file open (its inode lives on until closed), so it goes 
 the previous copy, whole and consistent, while the cycle writes; this watcher notices the new
 inode within a few seconds and swaps the Database object. No restart, no half-written
 database, no request answered from a mix of the two.
+
+Each copy is named by its file's identity, not by its content's sha256 (see `_name_copy`).
 """
 
 import asyncio
+import hashlib
 import os
 
 from datasette import hookimpl
@@ -22,6 +25,18 @@ def _identity(path):
     except OSError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _name_copy(db) -> None:
+    """Give an immutable copy its `hash` (Datasette's ETag for the download, the home page's
+    colour) without reading it. Datasette 0.65 computes the sha256 of the whole file the first
+    time a page asks, inside the event loop: about 2 s per GB, 22 s for an 11 GB copy at
+    national scale, every request waiting. Every published copy is a new file, so its inode,
+    size and modification time name it as well."""
+    if db.is_mutable or not db.path or db.cached_hash is not None:
+        return
+    st = os.stat(db.path)
+    db.cached_hash = hashlib.sha256(f"{db.path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
 
 
 class PublishedCopy(Database):
@@ -66,10 +81,17 @@ async def _watch(datasette, seen):
             if ident is None or ident == seen.get(name):
                 continue
             generation = getattr(db, "generation", 0) + 1
+            copy = PublishedCopy(datasette, path=db.path, is_mutable=db.is_mutable, generation=generation)
+            _name_copy(copy)
             datasette.remove_database(name)
-            datasette.add_database(PublishedCopy(datasette, path=db.path, is_mutable=db.is_mutable,
-                                                 generation=generation), name=name)
+            datasette.add_database(copy, name=name)
             seen[name] = ident
+
+
+@hookimpl
+def startup(datasette):
+    for db in datasette.databases.values():
+        _name_copy(db)
 
 
 @hookimpl

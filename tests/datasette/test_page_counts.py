@@ -117,3 +117,22 @@ async def test_a_search_matching_more_rows_than_faceted_says_so(published, sampl
     assert narrow["facet_results"]["province"]["results"][0]["value"] == "河南省"
     plain = (await ds.client.get("/zfxxgk/report_overview")).text
     assert "facets-not-computed" not in plain
+
+
+async def test_an_immutable_copy_is_named_without_reading_it(published, sample_archive, monkeypatch):
+    """Datasette 0.65 would hash the whole file in its event loop the first time the home page
+    shows it (22 s for 11 GB): the copy is named by its file's identity instead."""
+    import datasette.database
+
+    def read_it_all(path):
+        raise AssertionError(f"{path} read whole to name it")
+
+    monkeypatch.setattr(datasette.database, "inspect_hash", read_it_all)
+    ds = make_datasette(sample_archive, immutable=published)
+    assert (await ds.client.get("/")).status_code == 200
+    name = ds.get_database("zfxxgk").hash
+    again = make_datasette(sample_archive, immutable=published)
+    await again.invoke_startup()
+    assert len(name) == 64 and again.get_database("zfxxgk").hash == name  # the same file, the same name
+    download = await ds.client.get("/zfxxgk.db")
+    assert download.status_code == 200 and download.headers["etag"] == f'"{name}"'
