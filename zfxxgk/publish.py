@@ -116,11 +116,11 @@ PAGE_COUNTS = "_page_counts"
 
 def _count_pages(conn: sqlite3.Connection) -> None:
     tables = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))["databases"]["zfxxgk"]["tables"]
-    conn.execute(f"CREATE TABLE {PAGE_COUNTS} (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
-                 "value, count INTEGER NOT NULL)")  # value: no affinity, each keeps its column's type
-    names = [r[0] for r in conn.execute(
+    names = [r[0] for r in conn.execute(  # before the table itself exists: it is not counted
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
         "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]
+    conn.execute(f"CREATE TABLE {PAGE_COUNTS} (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+                 "value, count INTEGER NOT NULL)")  # value: no affinity, each keeps its column's type
     for name in names:
         conn.execute(f"INSERT INTO {PAGE_COUNTS} SELECT ?, '', NULL, count(*) FROM [{name}]", [name])
         for column in (tables.get(name) or {}).get("facets") or ():

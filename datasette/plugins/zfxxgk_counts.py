@@ -53,13 +53,15 @@ def _name(escaped: str) -> str:
     return escaped[1:-1] if escaped.startswith("[") else escaped
 
 
-async def _counted_tables(db: Database) -> frozenset:
-    """The tables and views whose counts this copy holds (none for a working database)."""
+async def _counted(db: Database) -> frozenset:
+    """The (table, column) pairs whose counts this copy holds, column '' for the row count
+    (none for a working database). A facet the copy did not count, one clicked or configured
+    after it was published, is computed."""
     if not hasattr(db, "_zfxxgk_counted"):
         counted = frozenset()
         if not db.is_mutable and PAGE_COUNTS in await db.table_names():
-            rows = await _execute(db, f"select distinct table_name from {PAGE_COUNTS}")
-            counted = frozenset(r[0] for r in rows)
+            rows = await _execute(db, f"select distinct table_name, column_name from {PAGE_COUNTS}")
+            counted = frozenset((r[0], r[1]) for r in rows)
         db._zfxxgk_counted = counted
     return db._zfxxgk_counted
 
@@ -67,13 +69,15 @@ async def _counted_tables(db: Database) -> frozenset:
 async def execute(self, sql, params=None, *args, **kwargs):
     if not params and isinstance(sql, str) and (match := COUNT.fullmatch(sql) or FACET.fullmatch(sql)):
         table = _name(match["table"])
-        if table in await _counted_tables(self):
-            if match.re is COUNT:
-                sql, params = f"select count from {PAGE_COUNTS} where table_name = :t and column_name = ''", {"t": table}
+        column = "" if match.re is COUNT else _name(match["column"])
+        if (table, column) in await _counted(self):
+            if match.re is COUNT:  # named as the query names it: it may be a user's own SQL
+                sql = f"select count as [count(*)] from {PAGE_COUNTS} where table_name = :t and column_name = ''"
+                params = {"t": table}
             else:
                 sql = (f"select value, count from {PAGE_COUNTS} where table_name = :t and column_name = :c "
                        "order by count desc, value limit :n")
-                params = {"t": table, "c": _name(match["column"]), "n": int(match["limit"])}
+                params = {"t": table, "c": column, "n": int(match["limit"])}
     return await _execute(self, sql, params, *args, **kwargs)
 
 
@@ -133,7 +137,7 @@ def asgi_wrapper(datasette):
             if (len(parts) == 2 and tilde_decode(parts[1].rsplit(".", 1)[0]) in UNCOUNTED
                     and _unfiltered(scope.get("query_string", b""))):
                 db = datasette.databases.get(tilde_decode(parts[0]))
-                if db is not None and tilde_decode(parts[1].rsplit(".", 1)[0]) not in await _counted_tables(db):
+                if db is not None and (tilde_decode(parts[1].rsplit(".", 1)[0]), "") not in await _counted(db):
                     qs = scope.get("query_string", b"")
                     scope = dict(scope, query_string=qs + (b"&" if qs else b"") + b"_nocount=1")
 

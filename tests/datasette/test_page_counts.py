@@ -88,6 +88,13 @@ async def test_an_unfiltered_page_reads_the_stored_counts_and_a_filtered_one_cou
     assert where["filtered_table_rows_count"] == 1
     cells = await page(ds, "cells_long")  # counted when published: shown with its count
     assert cells["filtered_table_rows_count"] > 600_000
+    # a facet the copy did not count (not configured) is counted live, unfiltered too
+    clicked = await page(ds, "reports", "&_facet=agency")
+    assert {v["value"]: v["count"] for v in clicked["facet_results"]["agency"]["results"]} == {
+        "莆田市城市管理局": 3, "上海市人民政府办公厅": 1, "驻马店市人民政府": 1}
+    # a user's own count is named as asked
+    own = (await ds.client.get("/zfxxgk.json?sql=" + quote("select count(*) from reports") + "&_shape=array")).json()
+    assert own == [{"count(*)": 5000}]
 
 
 async def test_a_working_database_is_counted_live(ds, sample_archive):
