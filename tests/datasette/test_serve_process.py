@@ -40,7 +40,12 @@ class Server:
         args = (str(archive["db"]), str(archive["archive"]), str(self.port))
         cmd = ([sys.executable, "-m", "zfxxgk.cli", "serve", "--db", args[0], "--archive", args[1], "--port", args[2]]
                if mode == "exec" else [sys.executable, "-c", CHILD_MODE, *args])
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        # started as a user starts it: run under nohup, the server would inherit an ignored SIGHUP
+        hup = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        try:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            signal.signal(signal.SIGHUP, hup)
         self.tree: list[psutil.Process] = []
         wait_for(lambda: self.get("/-/versions.json", timeout=1)[0] == 200 or self.proc.poll() is not None, timeout=60)
         assert self.proc.poll() is None, "zfxxgk serve did not start"
