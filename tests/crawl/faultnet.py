@@ -88,6 +88,9 @@ PORTALS: dict[str, dict] = {
                          render="static"),
     "js_offsite": dict(fault="JS-built listing that loads script/iframe/img/fetch/XHR/stylesheet from the sentinel",
                        events=["offsite"], blocks=False, reports={SH_PATH: "sh_govoffice_2019"}, render="js"),
+    "js_redirect_offsite": dict(fault="JS-built listing whose on-site script, stylesheet, image, fetch and XHR "
+                                      "answer 302 / 301 / 307 to the sentinel", events=["offsite"], blocks=False,
+                                reports={SH_PATH: "sh_govoffice_2019"}, render="js"),
     "robots_disallow_all": dict(fault="robots.txt: User-agent: * / Disallow: /", events=["robots"], blocks=True,
                                 reports={}),
     "robots_5xx": dict(fault="robots.txt answers 503 every time (RFC 9309: disallow all)", events=["robots"],
@@ -371,16 +374,19 @@ def build(sentinel: str, hold: float) -> list[Portal]:
               f"<script src='{trap('link_offsite', 'stat.js')}'></script>"))
     p.add(SH_PATH, sh)
 
+    # the start of a listing built by inline JS: one link, to a real report on site
+    build_list = ("<script>"
+                  f"var items = {json.dumps([{'url': SH_PATH, 'title': SH_TITLE}], ensure_ascii=False)};"
+                  "var ul = document.getElementById('list');"
+                  "for (var i = 0; i < items.length; i++) { var li = document.createElement('li');"
+                  " var a = document.createElement('a'); a.href = items[i].url; a.textContent = items[i].title;"
+                  " li.appendChild(a); ul.appendChild(li); }")
+
     # js_offsite: links built by inline JS (on site, a real report); the page also reaches out
     p = portal("js_offsite")
     t = lambda what: json.dumps(trap("js_offsite", what))  # noqa: E731
     script = (
-        "<script>"
-        f"var items = {json.dumps([{'url': SH_PATH, 'title': SH_TITLE}], ensure_ascii=False)};"
-        "var ul = document.getElementById('list');"
-        "for (var i = 0; i < items.length; i++) { var li = document.createElement('li');"
-        " var a = document.createElement('a'); a.href = items[i].url; a.textContent = items[i].title;"
-        " li.appendChild(a); ul.appendChild(li); }"
+        build_list +
         f"try {{ fetch({t('api/fetch.json')}).catch(function () {{}}); }} catch (e) {{}}"
         f"try {{ var x = new XMLHttpRequest(); x.open('GET', {t('api/xhr.json')}); x.send(); }} catch (e) {{}}"
         f"var img = document.createElement('img'); img.src = {t('injected.gif')}; document.body.appendChild(img);"
@@ -392,6 +398,26 @@ def build(sentinel: str, hold: float) -> list[Portal]:
         f"<iframe src='{trap('js_offsite', 'frame.html')}'></iframe>"
         f"<img src='{trap('js_offsite', 'logo.png')}'>",
         head=f"<link rel='stylesheet' href='{trap('js_offsite', 'site.css')}'>"))
+    p.add(SH_PATH, sh)
+
+    # js_redirect_offsite: as js_offsite, but every resource the page loads is on the portal's own
+    # site and answers a redirect to the sentinel (Chromium follows a redirect without routing it)
+    p = portal("js_redirect_offsite")
+    moved = {"/res/stat.js": 302, "/res/site.css": 301, "/res/logo.png": 302, "/api/fetch.json": 307,
+             "/api/xhr.json": 302, "/res/hop.js": 302}
+    for path, status in moved.items():
+        p.routes[path] = lambda h, status=status, path=path: h.redirect(status, trap("js_redirect_offsite", path[1:]))
+    p.routes["/res/on-site.js"] = lambda h: h.redirect(302, "/res/hop.js")  # on site, then off
+    script = (
+        build_list +
+        "try { fetch('/api/fetch.json').catch(function () {}); } catch (e) {}"
+        "try { var x = new XMLHttpRequest(); x.open('GET', '/api/xhr.json'); x.send(); } catch (e) {}"
+        "</script>")
+    p.add(p.start_path, page(
+        "政府信息公开年报",
+        "<ul id='list'></ul>" + script +
+        "<script src='/res/stat.js'></script><script src='/res/on-site.js'></script><img src='/res/logo.png'>",
+        head="<link rel='stylesheet' href='/res/site.css'>"))
     p.add(SH_PATH, sh)
 
     # robots: disallow all / 503 / never answers; each listing links a report no crawl may fetch
