@@ -594,3 +594,19 @@ def m020_report_bodies(db: sqlite_utils.Database) -> None:
               WHERE is_latest = 1 AND agency_id IS NOT NULL
               GROUP BY agency_id, year ORDER BY agency_id, year)
         GROUP BY agency_id""")
+
+
+@migrations()
+def m021_region_years(db: sqlite_utils.Database) -> None:
+    """Applications per region and year (current report versions): what applications_by_region_year
+    lists, and what the published copy keeps sorted (every region-year grouped and sorted on
+    each visit was most of that query's time at national scale)."""
+    db.execute("""
+        CREATE VIEW region_years AS
+        SELECT province, region_code, year, count(*) AS reports,
+               sum(applications_received) AS applications_received,
+               sum(results_total) AS results_total,
+               sum(carried_forward) AS carried_forward
+        FROM report_overview
+        WHERE is_latest = 1
+        GROUP BY province, region_code, year""")

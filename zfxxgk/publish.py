@@ -47,8 +47,8 @@ READER_INDEXES = (
 READER_TABLES = {
     "report_overview": (("report_id",), ("year",), ("province",), ("level",), ("format_version",),
                         ("parse_status",), ("agency", "year"), ("agency_id", "year"), ("portal_id",),
-                        # outcomes_for_body's list of bodies, applications_by_region_year and the
-                        # overview dashboard's sums, each read from one index
+                        # the dashboards' sums by year and body, region_years' grouping and the
+                        # overview dashboard's outcome shares, each read from one index
                         ("is_latest", "year", "agency", "applications_received"),
                         ("is_latest", "province", "region_code", "year", "applications_received", "results_total",
                          "carried_forward"),
@@ -65,6 +65,10 @@ READER_TABLES = {
     "portal_health": (("portal_id",),),
     # every body's years, grouped from every report: listed by name in outcomes_for_body and the forms
     "report_bodies": (("agency",), ("agency_id",)),
+    # applications_by_region_year, read in its order from the index alone (all provinces, or one:
+    # `:province = '' or province = :province` cannot use an index on province)
+    "region_years": (("year", "applications_received", "province", "region_code", "reports", "results_total",
+                      "carried_forward"),),
 }
 
 

@@ -143,3 +143,22 @@ async def test_an_immutable_copy_is_named_without_reading_it(published, sample_a
     assert len(name) == 64 and again.get_database("zfxxgk").hash == name  # the same file, the same name
     download = await ds.client.get("/zfxxgk.db")
     assert download.status_code == 200 and download.headers["etag"] == f'"{name}"'
+
+
+def test_the_reader_tables_give_the_working_views_rows(published, sample_archive):
+    """Each view the published copy answers from a table of its own (READER_TABLES) gives the
+    rows the working database's view computes."""
+    from collections import Counter
+
+    from zfxxgk.publish import READER_TABLES
+
+    work = sqlite3.connect(f"file:{sample_archive['db']}?mode=ro", uri=True)
+    copy = sqlite3.connect(f"file:{published}?immutable=1", uri=True)
+    try:
+        for view in READER_TABLES:
+            rows = Counter(work.execute(f"SELECT * FROM [{view}]").fetchall())
+            assert rows and Counter(copy.execute(f"SELECT * FROM [{view}]").fetchall()) == rows, view
+            assert copy.execute("SELECT type FROM sqlite_master WHERE name = ?", [f"_{view}_rows"]).fetchone() == ("table",)
+    finally:
+        work.close()
+        copy.close()
