@@ -104,11 +104,19 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-keep:])
 
 
+def plain_authority(parts) -> bool:
+    """No user info and no backslash in the URL's authority. Python reads the host after the
+    last @, a browser (and Playwright's fetch) ends the authority at a backslash:
+    `http://evil.example\\@www.portal.gov.cn/` is the portal to urlsplit and evil.example to
+    Chromium. A portal's own links never need either, so such a URL is on no portal's site."""
+    return "@" not in parts.netloc and "\\" not in parts.netloc
+
+
 def same_site(portal_netloc: str, url: str) -> bool:
     """Whether a URL belongs to the portal: same netloc for IP/localhost portals (one port = one
     portal), same registrable domain otherwise (attachments often sit on a file subdomain)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https") or not plain_authority(parts):
         return False
     host = (parts.hostname or "").lower()
     portal_host = portal_netloc.split(":")[0].lower()

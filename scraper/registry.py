@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from zfxxgk.pipelines.regions import province_of
 
-from .links import same_site
+from .links import plain_authority, same_site
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "portals.csv"
 REQUIRED = ("id", "name", "level", "region_code", "start_url")
@@ -51,8 +51,10 @@ class Portal:
         """Whether a URL is on this portal's own site: its start URL's site or a listed host."""
         if same_site(self.netloc, url):
             return True
-        host = (urlsplit(url).hostname or "").lower()
-        return bool(host) and urlsplit(url).scheme in ("http", "https") and host in self.hosts.lower().split()
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return (bool(host) and parts.scheme in ("http", "https") and plain_authority(parts)
+                and host in self.hosts.lower().split())
 
     @property
     def netloc(self) -> str:

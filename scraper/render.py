@@ -293,7 +293,8 @@ class _RedirectsChecked:
     a portal whose script or XHR redirected to another host had that request sent
     (tests/crawl/faultnet.py, js_redirect_offsite). Here the request is fetched without
     following redirects (route.fetch, max_redirects=0); a Location off the site is refused and
-    recorded like any request the guard refuses. It fails closed: anything that goes wrong
+    recorded like any request the guard refuses (`same_site` refuses an authority that Python
+    and the browser would read as different hosts). It fails closed: anything that goes wrong
     aborts the request. The browser gets the final answer at the URL it asked for, which for a
     subresource changes nothing a listing needs. Navigations (the page, its frames) keep
     Chromium's handling, since relative links resolve against their final URL: a redirect of
@@ -340,8 +341,8 @@ class _RedirectsChecked:
                                 f"off the portal's site, refused (page {self._page_url}): {nxt}")
                 return
             if response.status == 303 or (response.status in (301, 302) and method.upper() == "POST"):
-                method = "GET"
-                overrides.pop("post_data", None)
+                # an empty body, not none: given none, Playwright would send the original one
+                method, overrides["post_data"] = "GET", b""
             target = nxt
         await self._route.abort("failed")
         self._ctx.event(self._portal.id, "redirect", self._request.url,

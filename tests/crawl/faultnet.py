@@ -408,6 +408,11 @@ def build(sentinel: str, hold: float) -> list[Portal]:
     for path, status in moved.items():
         p.routes[path] = lambda h, status=status, path=path: h.redirect(status, trap("js_redirect_offsite", path[1:]))
     p.routes["/res/on-site.js"] = lambda h: h.redirect(302, "/res/hop.js")  # on site, then off
+    # a Location Python reads as this portal (after the @) and a browser as the sentinel (a \\ ends
+    # the host there), and one with a tab inside the host
+    p.routes["/res/backslash.js"] = lambda h, p=p: h.redirect(
+        302, f"{sentinel}\\@{PORTAL_HOST}:{p.port}/res/x.js")
+    p.routes["/res/tab.js"] = lambda h, p=p: h.redirect(302, f"{sentinel}\t@{PORTAL_HOST}:{p.port}/res/y.js")
     script = (
         build_list +
         "try { fetch('/api/fetch.json').catch(function () {}); } catch (e) {}"
@@ -416,7 +421,8 @@ def build(sentinel: str, hold: float) -> list[Portal]:
     p.add(p.start_path, page(
         "政府信息公开年报",
         "<ul id='list'></ul>" + script +
-        "<script src='/res/stat.js'></script><script src='/res/on-site.js'></script><img src='/res/logo.png'>",
+        "<script src='/res/stat.js'></script><script src='/res/on-site.js'></script><img src='/res/logo.png'>"
+        "<script src='/res/backslash.js'></script><script src='/res/tab.js'></script>",
         head="<link rel='stylesheet' href='/res/site.css'>"))
     p.add(SH_PATH, sh)
 

@@ -88,9 +88,21 @@ def test_navigation_scores_prefer_the_report_column():
     ("127.0.0.1:8711", "http://127.0.0.1:8711/x", True),
     ("127.0.0.1:8711", "http://127.0.0.1:8712/x", False),
     ("www.putian.gov.cn", "mailto:a@b.c", False),
+    # read as the portal by urlsplit, as evil.example by a browser or Playwright's fetch
+    ("www.putian.gov.cn", "http://evil.example\\@www.putian.gov.cn/x.js", False),
+    ("www.putian.gov.cn", "http://evil.example\\.putian.gov.cn/x.js", False),
+    ("www.putian.gov.cn", "http://user@www.putian.gov.cn/", False),
+    ("www.putian.gov.cn", "http://www.putian.gov.cn/a\\b.js", True),  # a backslash in the path moves nothing
 ])
 def test_same_site(portal, url, ok):
     assert links.same_site(portal, url) is ok
+
+
+def test_a_listed_host_with_user_info_or_a_backslash_is_not_the_portal():
+    portal = registry.Portal(id="p", name="x", level="city", region_code="350300", start_url="http://www.putian.gov.cn/",
+                             hosts="cdn.example.com")
+    assert portal.allows("http://cdn.example.com/a.js")
+    assert not portal.allows("http://evil.example\\@cdn.example.com/a.js")
 
 
 @pytest.mark.parametrize("body, encoding, expected", [
