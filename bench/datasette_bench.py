@@ -40,8 +40,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,7 +52,7 @@ from zfxxgk.pipelines.parser.model import OK, Cell, Report  # noqa: E402
 from zfxxgk.pipelines.regions import PROVINCES, province_of  # noqa: E402
 from zfxxgk.pipelines.store import record_document, refresh_search, save_report  # noqa: E402
 from zfxxgk.publish import READER_TABLES, publish  # noqa: E402
-from zfxxgk.serve import CONFIG_DIR  # noqa: E402
+from zfxxgk.serve import metadata as config  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "samples"
 LEVELS = ["county"] * 7 + ["city"] * 2 + ["town"]
@@ -309,7 +307,7 @@ def main() -> None:
               + ", ".join(f"{v} {'yes' if ok else 'NO'}" for v, ok in same.items()))
     print(f"published copy {published.stat().st_size / 1e9:.2f} GB, exports "
           f"{sum(f.stat().st_size for f in (published.parent / 'exports').iterdir()) / 1e6:.0f} MB")
-    metadata = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
+    metadata = config()
     conn = sqlite3.connect(f"file:{published}?immutable=1", uri=True)
     urls = [u for u in requests(conn, metadata) if not args.only or any(o in u[0] for o in args.only)]
     conn.close()

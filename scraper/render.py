@@ -165,6 +165,7 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         ctx = context_for(self._crawler)
         portal = ctx.portal_for(url)
         one_at_a_time = asyncio.Lock()
+        max_redirects = self._crawler.settings.getint("REDIRECT_MAX_TIMES")  # as for the crawl's own requests
 
         async def guarded(route, playwright_request):
             target = playwright_request.url
@@ -177,7 +178,7 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                           f"refused (page {url}): {target}")
                 return None
             if not playwright_request.is_navigation_request():
-                route = _RedirectsChecked(route, playwright_request, portal, ctx, url)
+                route = _RedirectsChecked(route, playwright_request, portal, ctx, url, max_redirects)
             async with one_at_a_time:
                 await inner(route, playwright_request)
                 await _finished(playwright_request)
@@ -280,7 +281,6 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-MAX_BROWSER_REDIRECTS = 10  # as REDIRECT_MAX_TIMES for the crawl's own requests
 
 
 class _RedirectsChecked:
@@ -301,9 +301,10 @@ class _RedirectsChecked:
     one to another host remains the known gap (README).
     """
 
-    def __init__(self, route, playwright_request, portal, ctx, page_url: str):
+    def __init__(self, route, playwright_request, portal, ctx, page_url: str, max_redirects: int):
         self._route, self._request, self._portal, self._ctx, self._page_url = (
             route, playwright_request, portal, ctx, page_url)
+        self._max_redirects = max_redirects
 
     def __getattr__(self, name):
         return getattr(self._route, name)
@@ -327,7 +328,7 @@ class _RedirectsChecked:
             # so a UTF-8 value (the User-Agent names the project in Chinese) goes as its bytes
             overrides["headers"] = {k: v.encode("utf-8").decode("latin-1") for k, v in overrides["headers"].items()}
         target = self._request.url
-        for _ in range(MAX_BROWSER_REDIRECTS + 1):
+        for _ in range(self._max_redirects + 1):
             response = await self._route.fetch(url=target, method=method, max_redirects=0, **overrides)
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
@@ -347,7 +348,7 @@ class _RedirectsChecked:
         await self._route.abort("failed")
         self._ctx.event(self._portal.id, "redirect", self._request.url,
                         f"browser {self._request.resource_type} request redirected more than "
-                        f"{MAX_BROWSER_REDIRECTS} times, refused (page {self._page_url})")
+                        f"{self._max_redirects} times, refused (page {self._page_url})")
 
 
 async def _finished(playwright_request) -> None:

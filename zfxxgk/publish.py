@@ -16,11 +16,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from zfxxgk.pipelines import cjk
 
-from .serve import CONFIG_DIR
+from .serve import DATABASE_NAME, metadata
 
 VIEWS = ("report_overview", "applicant_breakdown", "cells_long", "portal_health")
 
@@ -93,7 +91,7 @@ def check(path: Path) -> int:
         reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         for view in VIEWS:
             conn.execute(f"SELECT * FROM {view} LIMIT 1").fetchall()
-        queries = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))["databases"]["zfxxgk"]["queries"]
+        queries = metadata()["databases"][DATABASE_NAME]["queries"]
         cjk.register_sql_functions(conn)
         for name, q in queries.items():
             try:
@@ -119,7 +117,7 @@ PAGE_COUNTS = "_page_counts"
 
 
 def _count_pages(conn: sqlite3.Connection) -> None:
-    tables = yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))["databases"]["zfxxgk"]["tables"]
+    tables = metadata()["databases"][DATABASE_NAME]["tables"]
     names = [r[0] for r in conn.execute(  # before the table itself exists: it is not counted
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
         "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]

@@ -31,6 +31,13 @@ SETTINGS = {
 DATABASE_NAME = "zfxxgk"  # metadata.yml, the canned queries and the dashboards refer to it
 
 
+def metadata() -> dict:
+    """datasette/metadata.yml as Datasette reads it: the canned queries, tables, facets, plugins."""
+    import yaml
+
+    return yaml.safe_load((CONFIG_DIR / "metadata.yml").read_text(encoding="utf-8"))
+
+
 def served_path(db: Path) -> Path:
     """The path Datasette is given for a database file of any name.
 

@@ -134,10 +134,10 @@ def asgi_wrapper(datasette):
             scope = dict(scope, zfxxgk=page)
             parts = scope.get("path", "").strip("/").split("/")
             # /<db>/<table>[.json|.csv], the name tilde-encoded (~E5~8D~95...) or not
-            if (len(parts) == 2 and tilde_decode(parts[1].rsplit(".", 1)[0]) in UNCOUNTED
-                    and _unfiltered(scope.get("query_string", b""))):
+            table = tilde_decode(parts[1].rsplit(".", 1)[0]) if len(parts) == 2 else None
+            if table in UNCOUNTED and _unfiltered(scope.get("query_string", b"")):
                 db = datasette.databases.get(tilde_decode(parts[0]))
-                if db is not None and (tilde_decode(parts[1].rsplit(".", 1)[0]), "") not in await _counted(db):
+                if db is not None and (table, "") not in await _counted(db):
                     qs = scope.get("query_string", b"")
                     scope = dict(scope, query_string=qs + (b"&" if qs else b"") + b"_nocount=1")
 

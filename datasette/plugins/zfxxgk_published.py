@@ -35,8 +35,7 @@ def _name_copy(db) -> None:
     size and modification time name it as well."""
     if db.is_mutable or not db.path or db.cached_hash is not None:
         return
-    st = os.stat(db.path)
-    db.cached_hash = hashlib.sha256(f"{db.path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+    db.cached_hash = hashlib.sha256(f"{db.path}:{_identity(db.path)}".encode()).hexdigest()
 
 
 class PublishedCopy(Database):
